@@ -1,0 +1,185 @@
+/**
+ * Reads mmesh's runtime settings from the environment. Everything that changes
+ * between the embedded default and a distributed deployment is decided here, and
+ * a malformed value stops start-up with a message naming the variable.
+ */
+import os from "node:os";
+import path from "node:path";
+import { maskUrl } from "./mask";
+
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys"] as const;
+export type ServiceName = (typeof KNOWN_SERVICES)[number];
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type DatabaseSettings =
+  | { dialect: "sqlite"; storage: string }
+  | { dialect: "postgres"; url: string };
+
+export interface RuntimeEnv {
+  nodeID: string;
+  namespace: string;
+  logLevel: LogLevel;
+  transporter: string | null;
+  cacher: { type: "Memory" } | { type: "Redis"; url: string };
+  database: DatabaseSettings;
+  services: ServiceName[];
+  apiPort: number;
+  apiHost: string;
+  metricsPort: number | null;
+  amqpUrl: string | null;
+  dataDir: string;
+  adminPassword: string | null;
+  jwtSecret: string | null;
+  masterKey: string | null;
+  keystore: { backend: "file"; path: string } | { backend: "aws"; region: string; prefix: string; endpoint: string | null };
+  rateLimitPerMinute: number;
+  bodyLimit: string;
+  corsOrigins: string[] | null;
+}
+
+export class EnvError extends Error {
+  constructor(public readonly variable: string, detail: string) {
+    super(`Invalid environment variable ${variable}: ${detail}`);
+    this.name = "EnvError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new EnvError(name, `expected a port number 0-65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (!/^[1-9]\d*$/.test(raw)) throw new EnvError(name, `expected a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function transporter(env: Env): string | null {
+  const raw = text(env, "TRANSPORTER");
+  if (raw === null || raw.toLowerCase() === "none") return null;
+  if (!/^(nats|amqps?):\/\/[^\s]+$/.test(raw)) {
+    throw new EnvError("TRANSPORTER", `expected nats://host:port or amqp://user:pass@host:port, got "${maskUrl(raw)}"`);
+  }
+  return raw;
+}
+
+function cacher(env: Env): RuntimeEnv["cacher"] {
+  const raw = text(env, "CACHER");
+  if (raw === null || raw.toLowerCase() === "memory") return { type: "Memory" };
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) {
+    throw new EnvError("CACHER", `expected "Memory" or redis://host:port, got "${maskUrl(raw)}"`);
+  }
+  return { type: "Redis", url: raw };
+}
+
+function database(env: Env, dataDir: string): DatabaseSettings {
+  const raw = text(env, "DATABASE_URL");
+  if (raw === null) return { dialect: "sqlite", storage: path.join(dataDir, "mmesh.sqlite") };
+  if (/^postgres(ql)?:\/\/[^\s]+$/.test(raw)) return { dialect: "postgres", url: raw };
+  const sqlite = /^sqlite:(.+)$/.exec(raw);
+  if (sqlite) return { dialect: "sqlite", storage: sqlite[1] === ":memory:" ? ":memory:" : sqlite[1].replace(/^\/\//, "") };
+  throw new EnvError("DATABASE_URL", `expected postgres://user@host:port/db or sqlite:<file>, got "${maskUrl(raw)}"`);
+}
+
+function services(env: Env): ServiceName[] {
+  const raw = text(env, "SERVICES");
+  if (raw === null || raw === "*" || raw.toLowerCase() === "all") return [...KNOWN_SERVICES];
+  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(KNOWN_SERVICES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new EnvError("SERVICES", `unknown service(s) ${unknown.join(", ")}; known: ${KNOWN_SERVICES.join(", ")}`);
+  }
+  if (names.length === 0) throw new EnvError("SERVICES", "lists no service");
+  return [...new Set(names)] as ServiceName[];
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = (text(env, "LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new EnvError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function metricsPort(env: Env): number | null {
+  const raw = text(env, "METRICS_PORT");
+  if (raw !== null && raw.toLowerCase() === "off") return null;
+  return port(env, "METRICS_PORT", 3030);
+}
+
+function amqpUrl(env: Env): string | null {
+  const raw = text(env, "AMQP_URL");
+  if (raw === null) return null;
+  if (!/^amqps?:\/\/[^\s]+$/.test(raw)) throw new EnvError("AMQP_URL", `expected amqp://user:pass@host:port, got "${maskUrl(raw)}"`);
+  return raw;
+}
+
+function keystore(env: Env, dataDir: string): RuntimeEnv["keystore"] {
+  const backend = (text(env, "KEYSTORE_BACKEND") ?? "file").toLowerCase();
+  if (backend === "file") return { backend, path: text(env, "KEYSTORE_PATH") ?? path.join(dataDir, "keystore.json") };
+  if (backend === "aws") {
+    const region = text(env, "AWS_REGION");
+    if (region === null) throw new EnvError("AWS_REGION", "required when KEYSTORE_BACKEND=aws");
+    return { backend, region, prefix: text(env, "AWS_SECRETS_PREFIX") ?? "mmesh/", endpoint: text(env, "AWS_SECRETS_ENDPOINT") };
+  }
+  throw new EnvError("KEYSTORE_BACKEND", `expected "file" or "aws", got "${backend}"`);
+}
+
+function corsOrigins(env: Env): string[] | null {
+  const raw = text(env, "CORS_ORIGINS");
+  return raw === null ? null : raw.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function bodyLimit(env: Env): string {
+  const raw = text(env, "BODY_LIMIT") ?? "100kb";
+  if (!/^\d+(b|kb|mb)$/i.test(raw)) throw new EnvError("BODY_LIMIT", `expected a size such as 100kb or 1mb, got "${raw}"`);
+  return raw;
+}
+
+export function readEnv(env: Env = process.env): RuntimeEnv {
+  const dataDir = text(env, "DATA_DIR") ?? path.resolve("data");
+  const masterKey = text(env, "MASTER_KEY");
+  if (masterKey !== null && masterKey.length < 12) {
+    throw new EnvError("MASTER_KEY", "must be at least 12 characters");
+  }
+  const jwtSecret = text(env, "JWT_SECRET");
+  if (jwtSecret !== null && jwtSecret.length < 32) {
+    throw new EnvError("JWT_SECRET", "must be at least 32 characters");
+  }
+  return {
+    nodeID: text(env, "NODE_ID") ?? `${os.hostname()}-${process.pid}`,
+    namespace: text(env, "NAMESPACE") ?? "mmesh",
+    logLevel: logLevel(env),
+    transporter: transporter(env),
+    cacher: cacher(env),
+    database: database(env, dataDir),
+    services: services(env),
+    apiPort: port(env, "API_PORT", 3000),
+    apiHost: text(env, "API_HOST") ?? "127.0.0.1",
+    metricsPort: metricsPort(env),
+    amqpUrl: amqpUrl(env),
+    dataDir,
+    adminPassword: text(env, "ADMIN_PASSWORD"),
+    jwtSecret,
+    masterKey,
+    keystore: keystore(env, dataDir),
+    rateLimitPerMinute: positiveInt(env, "RATE_LIMIT_PER_MINUTE", 600),
+    bodyLimit: bodyLimit(env),
+    corsOrigins: corsOrigins(env),
+  };
+}

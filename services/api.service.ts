@@ -1,0 +1,157 @@
+/**
+ * The REST gateway (moleculer-web). Every published action with a `rest` property
+ * appears under /api/v1/<service>/...; every route needs a bearer token unless its
+ * action says `auth: false`, and the action's `role` is checked here, in one place.
+ * The OpenAPI document is generated from the live routes and their param schemas.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import swaggerUi from "swagger-ui-dist";
+import type { Principal } from "../lib/auth/access-tokens";
+import { roleAllows } from "../lib/auth/roles";
+import { toErrorResponse } from "../lib/api/error-response";
+import { swaggerPage } from "../lib/api/swagger-page";
+import { collectRoutes } from "../lib/api/routes";
+import { buildOpenApiDocument } from "../lib/openapi/document";
+import { forbidden, unauthorized } from "../lib/errors";
+import type { RuntimeEnv } from "../lib/runtime/env";
+
+type GatewayRequest = IncomingMessage & { $action?: { name: string; auth?: boolean; role?: Principal["role"] } };
+type Meta = { user?: Principal | null };
+
+const API_PREFIX = "/api/v1";
+const SWAGGER_ASSETS = swaggerUi.getAbsoluteFSPath();
+const SWAGGER_FILES = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css.map"]);
+
+function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** Rate-limit key: the caller's token when it sends one, else its address. */
+function clientKey(req: IncomingMessage): string {
+  const token = bearerToken(req);
+  if (token) return `t:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
+  return `a:${req.socket.remoteAddress ?? "unknown"}`;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+export default function createApiService(env: RuntimeEnv): ServiceSchema {
+  const schema = {
+    name: "api",
+    mixins: [ApiGateway],
+
+    settings: {
+      port: env.apiPort,
+      ip: env.apiHost,
+      cors: env.corsOrigins ? { origin: env.corsOrigins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], credentials: false } : undefined,
+      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: clientKey },
+      log4XXResponses: false,
+      logRequest: "debug",
+      logResponse: "debug",
+      routes: [
+        {
+          name: "docs",
+          path: "/api",
+          authentication: false,
+          authorization: false,
+          bodyParsers: false,
+          aliases: {
+            "GET /openapi.json": "api.openapi",
+            "GET /docs"(req: IncomingMessage, res: ServerResponse) {
+              res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+              res.end(swaggerPage("/api/docs/assets", "/api/openapi.json"));
+            },
+            "GET /docs/assets/:file"(req: IncomingMessage & { $params: { file: string } }, res: ServerResponse) {
+              const file = req.$params.file;
+              if (!SWAGGER_FILES.has(file)) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: "No such file" } });
+              res.writeHead(200, { "Content-Type": file.endsWith(".css") ? "text/css" : "application/javascript" });
+              fs.createReadStream(path.join(SWAGGER_ASSETS, file)).pipe(res);
+            },
+          },
+        },
+        {
+          name: "v1",
+          path: API_PREFIX,
+          autoAliases: true,
+          authentication: true,
+          authorization: true,
+          mappingPolicy: "restrict",
+          bodyParsers: { json: { limit: env.bodyLimit, strict: true }, urlencoded: false },
+          aliases: { "GET /health": "api.health" },
+          callOptions: { meta: {} },
+        },
+      ],
+      onError(req: IncomingMessage, res: ServerResponse, err: unknown) {
+        const { status, body } = toErrorResponse(err);
+        if (status >= 500) (this as unknown as { logger: { error(...a: unknown[]): void } }).logger.error("Request failed:", req.method, req.url, err);
+        sendJson(res, status, body);
+      },
+    },
+
+    actions: {
+      listAliases: false,
+
+      health: {
+        auth: false,
+        summary: "Liveness of this gateway node and the services the mesh knows",
+        handler(this: { broker: { nodeID: string; registry: { getServiceList(o: object): Array<{ name: string; available: boolean }> } } }) {
+          const services = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
+          return {
+            status: "ok",
+            nodeID: this.broker.nodeID,
+            uptimeSeconds: Math.round(process.uptime()),
+            services: [...new Set(services.map((s) => s.name))].sort(),
+          };
+        },
+      },
+
+      openapi: {
+        auth: false,
+        visibility: "published",
+        summary: "This API's OpenAPI 3 document, generated from the live routes",
+        handler(this: { aliases: unknown[]; broker: { registry: { getActionList(o: object): unknown[] } } }) {
+          const routes = collectRoutes(this.aliases as never, this.broker.registry.getActionList({}) as never);
+          return buildOpenApiDocument(routes, {
+            title: "mmesh API",
+            version: "1",
+            description: "Market making over Moleculer. Authenticate with POST /api/v1/auth/login and send `Authorization: Bearer <token>`.",
+          });
+        },
+      },
+    },
+
+    methods: {
+      async authenticate(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Promise<Principal | null> {
+        const token = bearerToken(req);
+        if (!token) return null;
+        return (await ctx.call("auth.resolveToken", { token })) as Principal | null;
+      },
+
+      authorize(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): void {
+        const action = req.$action;
+        if (!action || action.auth === false) return;
+        const user = ctx.meta.user;
+        if (!user) throw unauthorized();
+        const required = action.role ?? "viewer";
+        if (!roleAllows(user.role, required)) throw forbidden(`This route needs the ${required} role; you are ${user.role}`);
+      },
+    },
+
+    started(this: { logger: { info(...a: unknown[]): void } }) {
+      const base = `http://${env.apiHost === "0.0.0.0" ? "localhost" : env.apiHost}:${env.apiPort}`;
+      this.logger.info(`API on ${base}${API_PREFIX}, docs at ${base}/api/docs, OpenAPI at ${base}/api/openapi.json`);
+    },
+  };
+  return schema as unknown as ServiceSchema;
+}

@@ -1,0 +1,210 @@
+/**
+ * Versioned, validated configuration documents (markets, strategies, risk limits,
+ * alert rules). A write that fails its kind's schema is refused with the fields
+ * that are wrong and the active version stays as it was; every accepted change is
+ * a new version and is announced as `config.changed` so services reload live.
+ */
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Errors } from "moleculer";
+import { UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
+import type { Principal } from "../lib/auth/access-tokens";
+import { roleAllows } from "../lib/auth/roles";
+import { CONFIG_KIND_NAMES, CONFIG_NAME_RULE, type ConfigKind } from "../lib/config/kinds";
+import { validateDocument } from "../lib/config/validate";
+import { CONFIG_TABLE, configColumns, configMigrations } from "../lib/db/schemas/config";
+import { conflict, forbidden, notFound } from "../lib/errors";
+import type { RuntimeEnv } from "../lib/runtime/env";
+import { createDbMixin } from "../mixins/db.mixin";
+
+interface DocumentRow {
+  kind: ConfigKind;
+  name: string;
+  version: number;
+  body: string | null;
+  comment: string | null;
+  author: string | null;
+  created_at: Date;
+}
+
+export interface ConfigDocument {
+  kind: ConfigKind;
+  name: string;
+  version: number;
+  body: Record<string, unknown> | null;
+  deleted: boolean;
+  comment: string | null;
+  author: string | null;
+  createdAt: string;
+}
+
+/** Kinds whose changes need an admin; the rest need a trader. */
+const ADMIN_KINDS: ConfigKind[] = ["risk", "alerts"];
+
+const KIND = { type: "enum", values: CONFIG_KIND_NAMES } as const;
+const VERSION = { type: "number", integer: true, positive: true, convert: true } as const;
+
+type Meta = { user?: Principal };
+type Params = { kind: ConfigKind; name: string };
+
+interface ConfigVars {
+  adapter: { model: ModelStatic<Model> };
+}
+
+interface ConfigMethods {
+  latest(kind: ConfigKind, name: string): Promise<DocumentRow | null>;
+  append(ctx: Context<unknown, Meta>, row: Omit<DocumentRow, "version" | "created_at" | "author">): Promise<ConfigDocument>;
+  requireWriter(ctx: Context<unknown, Meta>, kind: ConfigKind): void;
+}
+
+function toDocument(row: DocumentRow): ConfigDocument {
+  return {
+    kind: row.kind,
+    name: row.name,
+    version: row.version,
+    body: row.body === null ? null : (JSON.parse(row.body) as Record<string, unknown>),
+    deleted: row.body === null,
+    comment: row.comment,
+    author: row.author,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+function validated(kind: ConfigKind, body: unknown): Record<string, unknown> {
+  const result = validateDocument(kind, body);
+  if (!result.ok) {
+    throw new Errors.ValidationError(`Invalid ${kind} document: ${result.errors.map((e) => e.message).join(" ")}`, "VALIDATION_ERROR", result.errors);
+  }
+  return result.value;
+}
+
+export default function createConfigService(env: RuntimeEnv): ServiceSchema {
+  const schema: ServiceSchema<ServiceSettingSchema, ConfigMethods, ConfigVars> = {
+    name: "config",
+    mixins: [createDbMixin({ service: "config", table: CONFIG_TABLE, define: configColumns, migrations: configMigrations, database: env.database })],
+
+    actions: {
+      kinds: {
+        rest: "GET /",
+        summary: "The document kinds and how many active documents each has",
+        cache: true,
+        async handler() {
+          const counts = await Promise.all(
+            CONFIG_KIND_NAMES.map(async (kind) => ({ kind, documents: (await this.actions.list({ kind })).length as number })),
+          );
+          return counts;
+        },
+      },
+
+      list: {
+        rest: "GET /:kind",
+        summary: "The active version of every document of a kind",
+        params: { kind: KIND },
+        cache: { keys: ["kind"] },
+        async handler(ctx: Context<{ kind: ConfigKind }>) {
+          const rows = (await this.adapter.model.findAll({ where: { kind: ctx.params.kind }, order: [["name", "ASC"], ["version", "DESC"]], raw: true })) as unknown as DocumentRow[];
+          const active = new Map<string, DocumentRow>();
+          for (const row of rows) if (!active.has(row.name)) active.set(row.name, row);
+          return [...active.values()].filter((row) => row.body !== null).map(toDocument);
+        },
+      },
+
+      get: {
+        rest: "GET /:kind/:name",
+        summary: "A document's active version, or a given version",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, version: { ...VERSION, optional: true } },
+        cache: { keys: ["kind", "name", "version"] },
+        async handler(ctx: Context<Params & { version?: number }>) {
+          const { kind, name, version } = ctx.params;
+          const row = version
+            ? ((await this.adapter.model.findOne({ where: { kind, name, version }, raw: true })) as DocumentRow | null)
+            : await this.latest(kind, name);
+          if (!row || (!version && row.body === null)) throw notFound(`Config document ${kind}/${name}${version ? ` version ${version}` : ""}`);
+          return toDocument(row);
+        },
+      },
+
+      set: {
+        rest: "PUT /:kind/:name",
+        role: "trader",
+        summary: "Write a new version of a document; refused with the wrong fields if it does not pass its schema",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, body: { type: "object" }, comment: { type: "string", max: 500, optional: true } },
+        async handler(ctx: Context<Params & { body: unknown; comment?: string }, Meta>) {
+          this.requireWriter(ctx, ctx.params.kind);
+          const body = validated(ctx.params.kind, ctx.params.body);
+          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: JSON.stringify(body), comment: ctx.params.comment ?? null });
+        },
+      },
+
+      history: {
+        rest: "GET /:kind/:name/history",
+        summary: "Every version of a document, newest first",
+        params: { kind: KIND, name: CONFIG_NAME_RULE },
+        async handler(ctx: Context<Params>) {
+          const rows = (await this.adapter.model.findAll({ where: { kind: ctx.params.kind, name: ctx.params.name }, order: [["version", "DESC"]], raw: true })) as unknown as DocumentRow[];
+          if (rows.length === 0) throw notFound(`Config document ${ctx.params.kind}/${ctx.params.name}`);
+          return rows.map(toDocument);
+        },
+      },
+
+      rollback: {
+        rest: "POST /:kind/:name/rollback",
+        role: "trader",
+        summary: "Make an earlier version active again (recorded as a new version)",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, version: VERSION },
+        async handler(ctx: Context<Params & { version: number }, Meta>) {
+          const { kind, name, version } = ctx.params;
+          this.requireWriter(ctx, kind);
+          const target = (await this.adapter.model.findOne({ where: { kind, name, version }, raw: true })) as DocumentRow | null;
+          if (!target) throw notFound(`Config document ${kind}/${name} version ${version}`);
+          // The old body must still pass today's schema before it becomes active again.
+          const body = target.body === null ? null : JSON.stringify(validated(kind, JSON.parse(target.body)));
+          return this.append(ctx, { kind, name, body, comment: `rollback to version ${version}` });
+        },
+      },
+
+      remove: {
+        rest: "DELETE /:kind/:name",
+        role: "trader",
+        summary: "Remove a document (its history is kept)",
+        params: { kind: KIND, name: CONFIG_NAME_RULE },
+        async handler(ctx: Context<Params, Meta>) {
+          this.requireWriter(ctx, ctx.params.kind);
+          const current = await this.latest(ctx.params.kind, ctx.params.name);
+          if (!current || current.body === null) throw notFound(`Config document ${ctx.params.kind}/${ctx.params.name}`);
+          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: null, comment: "removed" });
+        },
+      },
+    },
+
+    methods: {
+      async latest(kind, name) {
+        return (await this.adapter.model.findOne({ where: { kind, name }, order: [["version", "DESC"]], raw: true })) as DocumentRow | null;
+      },
+
+      requireWriter(ctx, kind) {
+        const user = ctx.meta.user;
+        // Calls from inside the mesh carry no user; the gateway always sets one.
+        if (user && ADMIN_KINDS.includes(kind) && !roleAllows(user.role, "admin")) {
+          throw forbidden(`Changing ${kind} documents needs the admin role`);
+        }
+      },
+
+      async append(ctx, row) {
+        const previous = await this.latest(row.kind, row.name);
+        const version = (previous?.version ?? 0) + 1;
+        try {
+          const created = await this.adapter.model.create({ ...row, version, author: ctx.meta.user?.username ?? null, created_at: new Date() });
+          const document = toDocument(created.get({ plain: true }) as DocumentRow);
+          await this.broker.broadcast("cache.clean.config");
+          // Broadcast: every node that runs a bot must reload, not one per service.
+          await ctx.broadcast("config.changed", document);
+          return document;
+        } catch (err) {
+          if (err instanceof UniqueConstraintError) throw conflict(`Config document ${row.kind}/${row.name} was changed concurrently; retry`, { version });
+          throw err;
+        }
+      },
+    },
+  };
+  return schema as ServiceSchema;
+}

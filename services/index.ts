@@ -1,0 +1,21 @@
+/** Which service each name in SERVICES starts, and a broker holding the chosen ones. */
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { createBrokerOptions } from "../moleculer.config";
+import type { RuntimeEnv, ServiceName } from "../lib/runtime/env";
+import createApiService from "./api.service";
+import createAuthService from "./auth.service";
+import createConfigService from "./config.service";
+import createKeysService from "./keys.service";
+
+export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
+  api: createApiService,
+  auth: createAuthService,
+  config: createConfigService,
+  keys: createKeysService,
+};
+
+export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {
+  const broker = new ServiceBroker({ ...createBrokerOptions(env), ...overrides });
+  for (const name of env.services) broker.createService(SERVICE_FACTORIES[name](env));
+  return broker;
+}

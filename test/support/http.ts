@@ -1,0 +1,47 @@
+/** Small HTTP client for gateway tests. */
+import type { ServiceBroker } from "moleculer";
+import type { AddressInfo } from "node:net";
+
+export function gatewayUrl(broker: ServiceBroker): string {
+  const api = broker.getLocalService("api") as unknown as { server: { address(): AddressInfo } };
+  return `http://127.0.0.1:${api.server.address().port}`;
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function http<T = any>(base: string, method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string } = {}): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) {
+    body = options.rawBody;
+    headers["content-type"] = "application/json";
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] = "application/json";
+  }
+  const res = await fetch(base + path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** moleculer-web builds its auto-aliases shortly after start; wait until a route answers. */
+export async function waitForRoute(base: string, path: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    if (res.status !== 404) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Route ${path} did not appear within ${timeoutMs} ms`);
+}

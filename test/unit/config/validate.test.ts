@@ -1,0 +1,44 @@
+import { validateDocument } from "../../../lib/config/validate";
+
+describe("config document validation", () => {
+  it("accepts a valid market and applies defaults", () => {
+    const result = validateDocument("markets", { venue: "paper", kind: "cex", symbol: "BTC/USDT" });
+    expect(result).toEqual({ ok: true, value: { venue: "paper", kind: "cex", symbol: "BTC/USDT", enabled: true } });
+  });
+
+  it("names the wrong field and refuses unknown fields", () => {
+    const result = validateDocument("markets", { venue: "paper", kind: "cex", symbol: "btc-usdt", colour: "red" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.field).sort()).toEqual(["colour", "symbol"]);
+    expect(result.errors.find((e) => e.field === "symbol")?.message).toMatch(/BASE\/QUOTE/);
+  });
+
+  it("checks strategy params against the chosen strategy and prefixes the field", () => {
+    const bad = validateDocument("strategies", {
+      market: "btc-paper",
+      strategy: "pure_market_making",
+      params: { bidSpread: 0.01, askSpread: 2, orderAmount: "0.1" },
+    });
+    expect(bad).toEqual({
+      ok: false,
+      errors: [expect.objectContaining({ field: "params.askSpread", message: expect.stringContaining("params.askSpread") })],
+    });
+    const good = validateDocument("strategies", {
+      market: "btc-paper",
+      strategy: "pure_market_making",
+      params: { bidSpread: 0.01, askSpread: 0.02, orderAmount: "0.1" },
+    });
+    expect(good.ok && (good.value.params as Record<string, unknown>).orderLevels).toBe(1);
+  });
+
+  it("refuses amounts written as floats", () => {
+    const result = validateDocument("risk", { maxOrderNotional: 1000 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0].field).toBe("maxOrderNotional");
+  });
+
+  it("refuses a body that is not an object", () => {
+    expect(validateDocument("alerts", [1, 2])).toEqual({ ok: false, errors: [expect.objectContaining({ field: "body" })] });
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * mmesh's per-action metadata, declared once. The gateway's authorize step is the
+ * one place that enforces it.
+ */
+import "moleculer";
+
+declare module "moleculer" {
+  namespace Service {
+    interface ActionSchema {
+      /** moleculer-web auto-alias under /api/v1/<service>, e.g. "GET /:kind" on config. */
+      rest?: string | string[];
+      /** false: no token needed (health, login). Default: a valid token is required. */
+      auth?: boolean;
+      /** Lowest role allowed; roles are ordered viewer < trader < admin. Default: viewer. */
+      role?: "viewer" | "trader" | "admin";
+      /** One line for the OpenAPI document. */
+      summary?: string;
+      description?: string;
+    }
+  }
+}
