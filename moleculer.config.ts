@@ -5,6 +5,7 @@
  */
 import type { BrokerOptions, Middleware, TransporterConfig } from "moleculer";
 import type { RuntimeEnv } from "./lib/runtime/env";
+import { createDurableBus } from "./mixins/durable-bus";
 
 function transporterConfig(url: string | null): TransporterConfig | null {
   if (url === null) return null;
@@ -29,6 +30,8 @@ function redisOptions(url: string): Record<string, unknown> {
 }
 
 export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] = []): BrokerOptions {
+  // Fills, alerts and notifications go over the durable bus: RabbitMQ when AMQP_URL is set, in memory otherwise.
+  const durableBus = createDurableBus({ url: env.amqpUrl, prefix: env.namespace });
   return {
     namespace: env.namespace,
     nodeID: env.nodeID,
@@ -69,7 +72,7 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
       enabled: env.metricsPort !== null,
       reporter: env.metricsPort === null ? [] : [{ type: "Prometheus", options: { port: env.metricsPort, path: "/metrics", defaultLabels: () => ({ namespace: env.namespace, nodeID: env.nodeID }) } }],
     },
-    middlewares,
+    middlewares: [durableBus, ...middlewares],
     replOptions: { delimiter: "mmesh $" },
   };
 }

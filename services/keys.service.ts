@@ -48,7 +48,8 @@ export default function createKeysService(env: RuntimeEnv): ServiceSchema {
 
     hooks: {
       before: {
-        "*"(this: KeysVars) {
+        "*"(this: KeysVars, ctx: Context) {
+          if (ctx.action?.name === "keys.status") return;
           if (!this.keystore) throw unavailable(`Keystore is locked: ${this.lockReason}`, { reason: "KEYSTORE_LOCKED" });
         },
       },
@@ -60,6 +61,15 @@ export default function createKeysService(env: RuntimeEnv): ServiceSchema {
     },
 
     actions: {
+      status: {
+        rest: "GET /status",
+        role: "admin",
+        summary: "Which keystore backend is in use and whether it is unlocked",
+        handler() {
+          return { backend: env.keystore.backend, locked: this.keystore === null, reason: this.lockReason };
+        },
+      },
+
       list: {
         rest: "GET /",
         role: "admin",

@@ -1,0 +1,13 @@
+export { createKeystore } from "./factory";
+export type { KeystoreOptions } from "./factory";
+export { FileKeystore } from "./file-backend";
+export type { FileKeystoreOptions } from "./file-backend";
+export { AwsKeystore } from "./aws-backend";
+export type { AwsKeystoreOptions } from "./aws-backend";
+export { KeystoreError, KEYSTORE_ERROR_CODES, isKeystoreError } from "./errors";
+export type { KeystoreErrorCode } from "./errors";
+export { DEFAULT_SCRYPT } from "./crypto";
+export type { ScryptParams } from "./crypto";
+export { MIN_MASTER_KEY_LENGTH } from "./master-key";
+export { hintFor, validatePut } from "./validation";
+export type { CexPayload, EvmPayload, Keystore, PutSecretInput, Secret, SecretKind, SecretSummary } from "./types";

@@ -1,0 +1,5 @@
+export { buildOpenApiDocument } from "./document";
+export { fastestValidatorToJsonSchema } from "./fv-to-json-schema";
+export { expandPath } from "./path-template";
+export type { PathParam, PathVariant } from "./path-template";
+export * from "./types";
