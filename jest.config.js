@@ -5,8 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.test.json", diagnostics: false }],
+    // ccxt's CommonJS build requires ESM-only crypto packages; jest must transpile those.
+    "^.+\\.js$": ["ts-jest", { tsconfig: "tsconfig.test.json", diagnostics: false }],
   },
+  transformIgnorePatterns: ["/node_modules/(?!(@noble|@scure|micro-starknet|ethereum-cryptography)/)"],
   testTimeout: 30000,
-  // Integration tests start real brokers and servers; each file closes what it opens.
-  forceExit: false,
 };

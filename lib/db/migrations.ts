@@ -54,13 +54,22 @@ function umzugFor(sequelize: Sequelize, service: string, migrations: Migration[]
   });
 }
 
+/** Runs of one process are queued; on PostgreSQL an advisory lock also queues other nodes. */
+const inProcessQueue = new WeakMap<Sequelize, Promise<unknown>>();
+
 async function withMigrationLock<T>(sequelize: Sequelize, work: () => Promise<T>): Promise<T> {
-  if (sequelize.getDialect() !== "postgres") return work();
-  // Session-level advisory locks belong to one connection, so hold one for the whole run.
-  return sequelize.transaction(async (transaction) => {
-    await sequelize.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_ID})`, { transaction });
-    return work();
-  });
+  const run = async () => {
+    if (sequelize.getDialect() !== "postgres") return work();
+    // A transaction-scoped advisory lock is held by one connection for the whole run.
+    return sequelize.transaction(async (transaction) => {
+      await sequelize.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_ID})`, { transaction });
+      return work();
+    });
+  };
+  const previous = inProcessQueue.get(sequelize) ?? Promise.resolve();
+  const result = previous.then(run, run);
+  inProcessQueue.set(sequelize, result.catch(() => undefined));
+  return result;
 }
 
 /** Applies every pending migration of `service`; returns the names applied. */

@@ -80,7 +80,7 @@ describe("keys service", () => {
     const stale = createNode({ ...env, nodeID: `${env.nodeID}-stale`, services: ["keys"] }, { logger: false });
     await stale.start();
     try {
-      const status = await stale.call<{ locked: boolean; reason: string }, object>("keys.status");
+      const status = await stale.call<{ locked: boolean; reason: string }, object>("keys.status", {});
       expect(status.locked).toBe(true);
       expect(status.reason).toMatch(/MASTER_KEY does not decrypt the keystore/);
       await expect(stale.call("keys.list")).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/locked.*MASTER_KEY does not decrypt/) });

@@ -1,0 +1,81 @@
+/**
+ * `npm start` as a user runs it: the built node process on the embedded default, and
+ * a malformed environment refused at start-up. Needs `npm run build` (npm test runs it first).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createNode } from "../../services";
+import { testEnv, uniqueName } from "../support/env";
+
+const ENTRY = path.resolve(__dirname, "../../dist/bin/mmesh.js");
+const REPL = path.resolve(__dirname, "../../dist/bin/repl.js");
+const NATS = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+
+describe("mmesh process", () => {
+  it("refuses a malformed environment, naming the variable", () => {
+    const result = spawnSync(process.execPath, [ENTRY], { env: { ...process.env, TRANSPORTER: "tcp://127.0.0.1" }, encoding: "utf8", timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid environment variable TRANSPORTER");
+  });
+
+  it("starts the embedded default with no servers, prints the admin password once and serves health", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-start-"));
+    const child = spawn(process.execPath, [ENTRY], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, API_PORT: "0", METRICS_PORT: "off", LOG_LEVEL: "info", NODE_ID: "start-test" },
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20_000);
+        const check = () => {
+          const match = /API Gateway listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+          if (match && output.includes("mmesh node start-test started")) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          } else setTimeout(check, 50);
+        };
+        check();
+      });
+      expect(output).toMatch(/created user 'admin' with password: \S{20,}/);
+      expect(output).toContain("docs at http://127.0.0.1:");
+      const health = await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json();
+      expect(health).toMatchObject({ status: "ok", services: ["api", "auth", "config", "keys"] });
+      expect(fs.existsSync(path.join(dir, "data", "mmesh.sqlite"))).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("attaches a REPL to a running mesh over NATS and calls a service live", async () => {
+    const namespace = uniqueName("repl");
+    const env = testEnv({ TRANSPORTER: NATS, NAMESPACE: namespace, SERVICES: "config" });
+    const mesh = createNode(env, { logger: false });
+    await mesh.start();
+    await mesh.call("config.set", { kind: "markets", name: "btc-paper", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } });
+    const repl = spawn(process.execPath, [REPL], { env: { PATH: process.env.PATH, TRANSPORTER: NATS, NAMESPACE: namespace } });
+    let output = "";
+    repl.stdout.on("data", (d) => (output += d));
+    repl.stderr.on("data", (d) => (output += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      // The REPL node needs a moment to discover the config service; ask until it answers.
+      while (!output.includes("btc-paper") && Date.now() < deadline) {
+        repl.stdin.write("call config.get --kind markets --name btc-paper\n");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(output).toContain("BTC/USDT");
+      repl.stdin.write("exit\n");
+    } finally {
+      repl.kill("SIGTERM");
+      await mesh.stop();
+      env.cleanup();
+    }
+  });
+});
