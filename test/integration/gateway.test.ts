@@ -158,3 +158,29 @@ describe("api gateway", () => {
     expect(asset.status).toBe(200);
   });
 });
+
+describe("api gateway rate limit", () => {
+  const env = testEnv({ SERVICES: "api,auth", RATE_LIMIT_PER_MINUTE: "5" });
+  let broker: ServiceBroker;
+
+  beforeAll(async () => {
+    broker = createNode(env, { logger: false });
+    await broker.start();
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    env.cleanup();
+  });
+
+  it("answers 429 once a client exceeds its per-minute budget, per client", async () => {
+    const base = gatewayUrl(broker);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await http(base, "GET", "/api/v1/health")).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await http(base, "GET", "/api/v1/health");
+    expect(limited.body.error.code).toBe("RATE_LIMITED");
+    // Another client (a different token) has its own budget.
+    expect((await http(base, "GET", "/api/v1/health", { token: "some-other-client" })).status).toBe(200);
+  });
+});
