@@ -249,7 +249,8 @@ export default function createAuthService(env: RuntimeEnv): ServiceSchema {
       async loadJwtSecret(): Promise<string> {
         if (env.jwtSecret) return env.jwtSecret;
         const settings = sequelizeOf(this).define(AUTH_SETTINGS_TABLE, { key: { type: DataTypes.STRING(64), primaryKey: true }, value: DataTypes.TEXT }, { tableName: AUTH_SETTINGS_TABLE, timestamps: false });
-        await settings.findOrCreate({ where: { key: "jwt_secret" }, defaults: { key: "jwt_secret", value: randomBytes(48).toString("base64url") } });
+        // Insert-if-absent without a transaction: the first auth node to start wins, the others read its secret.
+        await settings.bulkCreate([{ key: "jwt_secret", value: randomBytes(48).toString("base64url") }], { ignoreDuplicates: true });
         const row = (await settings.findByPk("jwt_secret", { raw: true })) as unknown as { value: string };
         return row.value;
       },

@@ -4,7 +4,9 @@ import { createBrokerOptions } from "../moleculer.config";
 import type { RuntimeEnv, ServiceName } from "../lib/runtime/env";
 import createApiService from "./api.service";
 import createAuthService from "./auth.service";
+import createCexService from "./cex.service";
 import createConfigService from "./config.service";
+import createFeeService from "./fee.service";
 import createKeysService from "./keys.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
@@ -12,6 +14,8 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   auth: createAuthService,
   config: createConfigService,
   keys: createKeysService,
+  cex: createCexService,
+  fee: createFeeService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Sequelize } from "sequelize";
+import { Sequelize, Transaction } from "sequelize";
 import type { DatabaseSettings } from "../runtime/env";
 
 interface Shared {
@@ -28,6 +28,9 @@ function open(settings: DatabaseSettings): Sequelize {
     dialect: "sqlite",
     storage: settings.storage,
     logging: false,
+    // Take the write lock when a transaction begins, so a busy database is waited for
+    // (busy_timeout) instead of failing when a read transaction later tries to write.
+    transactionType: Transaction.TYPES.IMMEDIATE,
     // A single connection serialises writes; WAL lets readers proceed beside them.
     pool: { max: 1, min: 0, idle: 10_000 },
   });

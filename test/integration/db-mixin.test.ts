@@ -37,7 +37,7 @@ describe("db mixin", () => {
       name: "watcher",
       events: {
         "widgets.entity.*"(ctx: Context) {
-          events.push({ name: ctx.eventName, params: ctx.params });
+          events.push({ name: String(ctx.eventName), params: ctx.params });
         },
       },
     });

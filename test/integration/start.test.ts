@@ -32,19 +32,23 @@ describe("mmesh process", () => {
     try {
       const port = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20_000);
+        child.once("exit", (code) => {
+          clearTimeout(timer);
+          reject(new Error(`mmesh exited with ${code} before starting:\n${output}`));
+        });
         const check = () => {
           const match = /API Gateway listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
           if (match && output.includes("mmesh node start-test started")) {
             clearTimeout(timer);
             resolve(match[1]);
-          } else setTimeout(check, 50);
+          } else if (child.exitCode === null) setTimeout(check, 50);
         };
         check();
       });
       expect(output).toMatch(/created user 'admin' with password: \S{20,}/);
       expect(output).toContain("docs at http://127.0.0.1:");
       const health = await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json();
-      expect(health).toMatchObject({ status: "ok", services: ["api", "auth", "config", "keys"] });
+      expect(health).toMatchObject({ status: "ok", services: ["api", "auth", "cex", "config", "fee", "keys"] });
       expect(fs.existsSync(path.join(dir, "data", "mmesh.sqlite"))).toBe(true);
     } finally {
       child.kill("SIGTERM");

@@ -1,0 +1,98 @@
+/**
+ * The exchange registry: one interface (the ccxt unified subset mmesh uses) over the
+ * built-in paper exchange and any ccxt exchange. Venue quirks stay here.
+ */
+import type { Balances, MarketInterface, Order, OrderBook, Ticker, Trade, TradingFeeInterface } from "ccxt";
+import { createDefaultPaperVenue, type PaperVenue } from "../paper";
+
+export interface ExchangeCredentials {
+  apiKey: string;
+  secret: string;
+  password?: string;
+}
+
+/** The ccxt unified methods mmesh calls; PaperExchange and every ccxt class satisfy it. */
+export interface ExchangeClient {
+  readonly id: string;
+  readonly has: Record<string, unknown>;
+  loadMarkets(reload?: boolean): Promise<Record<string, MarketInterface>>;
+  market(symbol: string): MarketInterface;
+  amountToPrecision(symbol: string, amount: number | string): string;
+  priceToPrecision(symbol: string, price: number | string): string;
+  fetchTicker(symbol: string): Promise<Ticker>;
+  fetchOrderBook(symbol: string, limit?: number): Promise<OrderBook>;
+  fetchBalance(): Promise<Balances>;
+  fetchTradingFees?(): Promise<Record<string, TradingFeeInterface>>;
+  createOrder(symbol: string, type: string, side: string, amount: number | string, price?: number | string, params?: Record<string, unknown>): Promise<Order>;
+  cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<Order>;
+  cancelAllOrders(symbol?: string): Promise<Order[]>;
+  fetchOrder(id: string | undefined, symbol?: string, params?: Record<string, unknown>): Promise<Order>;
+  fetchOpenOrders(symbol?: string, since?: number, limit?: number): Promise<Order[]>;
+  fetchMyTrades(symbol?: string, since?: number, limit?: number): Promise<Trade[]>;
+  close?(): Promise<void>;
+}
+
+export const PAPER_EXCHANGE_ID = "paper";
+/** The paper account every cex service of this process trades on. */
+export const PAPER_ACCOUNT = "mmesh";
+export const PAPER_FUNDING: Record<string, string> = { USDT: "1000000", BTC: "10", ETH: "100" };
+
+let paperVenue: PaperVenue | null = null;
+let paperUsers = 0;
+
+/** The process's shared paper venue, created funded and running in real time on first use. */
+export function acquirePaperVenue(): PaperVenue {
+  if (!paperVenue) {
+    paperVenue = createDefaultPaperVenue({ accounts: { [PAPER_ACCOUNT]: PAPER_FUNDING } });
+    paperVenue.startRealtime();
+  }
+  paperUsers += 1;
+  return paperVenue;
+}
+
+/** Drops one user; the last one stops the realtime timer and discards the venue. */
+export function releasePaperVenue(): void {
+  paperUsers = Math.max(0, paperUsers - 1);
+  if (paperUsers === 0 && paperVenue) {
+    paperVenue.stopRealtime();
+    paperVenue = null;
+  }
+}
+
+export function currentPaperVenue(): PaperVenue | null {
+  return paperVenue;
+}
+
+type CcxtModule = Record<string, unknown> & { exchanges: string[] };
+
+function loadCcxt(): CcxtModule {
+  // Loaded only for live venues: the paper path never pays for ccxt's 100+ exchange classes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require("ccxt") as CcxtModule & { default?: CcxtModule };
+  return mod.exchanges ? mod : (mod.default as CcxtModule);
+}
+
+export function isCcxtExchange(id: string): boolean {
+  return loadCcxt().exchanges.includes(id);
+}
+
+/**
+ * The client for an exchange id: the shared paper venue's account for "paper", a new
+ * ccxt instance with the caller's credentials otherwise.
+ */
+export function createExchangeClient(id: string, credentials?: ExchangeCredentials, options: Record<string, unknown> = {}): ExchangeClient {
+  if (id === PAPER_EXCHANGE_ID) {
+    const venue = paperVenue ?? acquirePaperVenue();
+    return venue.connect(PAPER_ACCOUNT) as unknown as ExchangeClient;
+  }
+  const ccxt = loadCcxt();
+  if (!ccxt.exchanges.includes(id)) throw new Error(`unknown ccxt exchange id "${id}"`);
+  const Exchange = ccxt[id] as new (config: Record<string, unknown>) => ExchangeClient;
+  return new Exchange({
+    apiKey: credentials?.apiKey,
+    secret: credentials?.secret,
+    password: credentials?.password,
+    enableRateLimit: true,
+    ...options,
+  });
+}
