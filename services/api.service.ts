@@ -56,6 +56,9 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       ip: env.apiHost,
       cors: env.corsOrigins ? { origin: env.corsOrigins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], credentials: false } : undefined,
       rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: clientKey },
+      // A request is handled once: the broker's retry policy would re-run the routing on a
+      // body already read. Calls the gateway makes to services keep their own retries.
+      rootCallOptions: { retries: 0 },
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",

@@ -8,6 +8,7 @@ import createCexService from "./cex.service";
 import createConfigService from "./config.service";
 import createFeeService from "./fee.service";
 import createKeysService from "./keys.service";
+import createSubgraphService from "./subgraph.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -16,6 +17,7 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   keys: createKeysService,
   cex: createCexService,
   fee: createFeeService,
+  subgraph: createSubgraphService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

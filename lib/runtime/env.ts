@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { maskUrl } from "./mask";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -37,6 +37,12 @@ export interface RuntimeEnv {
   rateLimitPerMinute: number;
   bodyLimit: string;
   corsOrigins: string[] | null;
+  /** EVM JSON-RPC endpoint; null: the embedded in-process chain with Uniswap deployed at start. */
+  rpcUrl: string | null;
+  /** Expected chain id (checked against the endpoint); null: whatever the chain reports (31337 embedded). */
+  chainId: number | null;
+  /** Overrides of the subgraph service's settings (SUBGRAPH_URL, SUBGRAPH_API_KEY); null: use the settings. */
+  subgraph: { url: string | null; apiKey: string | null };
 }
 
 export class EnvError extends Error {
@@ -151,6 +157,39 @@ function bodyLimit(env: Env): string {
   return raw;
 }
 
+/** SUBGRAPH_URL must be http(s); its value is never echoed, since a gateway URL can carry the API key. */
+function subgraph(env: Env): RuntimeEnv["subgraph"] {
+  const url = text(env, "SUBGRAPH_URL");
+  if (url !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || /\s/.test(url)) throw new EnvError("SUBGRAPH_URL", "expected an http:// or https:// URL");
+  }
+  const apiKey = text(env, "SUBGRAPH_API_KEY");
+  if (apiKey !== null && !/^[A-Za-z0-9_.-]{8,256}$/.test(apiKey)) {
+    throw new EnvError("SUBGRAPH_API_KEY", "expected 8-256 letters, digits, '_', '.' or '-'");
+  }
+  return { url, apiKey };
+}
+
+function rpcUrl(env: Env): string | null {
+  const raw = text(env, "RPC_URL");
+  if (raw === null) return null;
+  if (!/^(https?|wss?):\/\/[^\s]+$/.test(raw)) throw new EnvError("RPC_URL", `expected http(s)://host:port or ws(s)://host:port, got "${maskUrl(raw)}"`);
+  return raw;
+}
+
+function chainId(env: Env): number | null {
+  const raw = text(env, "CHAIN_ID");
+  if (raw === null) return null;
+  if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new EnvError("CHAIN_ID", `expected a positive integer chain id, got "${raw}"`);
+  return Number(raw);
+}
+
 export function readEnv(env: Env = process.env): RuntimeEnv {
   const dataDir = text(env, "DATA_DIR") ?? path.resolve("data");
   const masterKey = text(env, "MASTER_KEY");
@@ -181,5 +220,8 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     rateLimitPerMinute: positiveInt(env, "RATE_LIMIT_PER_MINUTE", 600),
     bodyLimit: bodyLimit(env),
     corsOrigins: corsOrigins(env),
+    rpcUrl: rpcUrl(env),
+    chainId: chainId(env),
+    subgraph: subgraph(env),
   };
 }

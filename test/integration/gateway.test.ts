@@ -2,7 +2,7 @@
  * Through the real gateway over HTTP, on the embedded default (one process, SQLite):
  * login, tokens, role checks, validation errors, limits and the OpenAPI document.
  */
-import type { ServiceBroker } from "moleculer";
+import { Errors, type ServiceBroker } from "moleculer";
 import { createNode } from "../../services";
 import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
 import { gatewayUrl, http, waitForRoute } from "../support/http";
@@ -82,6 +82,30 @@ describe("api gateway", () => {
     const res = await http(base, "PUT", "/api/v1/config/markets/btc-paper", { token: adminToken, body: { body: { venue: "paper", kind: "cex", symbol: "btcusdt" } } });
     expect(res.status).toBe(422);
     expect(res.body.error.data).toEqual([expect.objectContaining({ field: "symbol" })]);
+  });
+
+  it("passes a service's retryable failure through as 503, once", async () => {
+    let calls = 0;
+    broker.createService({
+      name: "flaky",
+      actions: {
+        probe: {
+          rest: "GET /probe",
+          auth: false,
+          handler() {
+            calls += 1;
+            throw new Errors.MoleculerRetryableError("Venue unavailable", 503, "EXCHANGE_UNAVAILABLE");
+          },
+        },
+      },
+    });
+    await waitForRoute(base, "/api/v1/flaky/probe", 5000, "GET");
+    calls = 0;
+    const res = await http(base, "GET", "/api/v1/flaky/probe");
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: { code: "EXCHANGE_UNAVAILABLE", message: "Venue unavailable" } });
+    // The broker's retry policy retries the call into the service (1 + 3 retries), not the whole request.
+    expect(calls).toBe(4);
   });
 
   it("answers an unknown route with 404", async () => {

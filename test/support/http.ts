@@ -36,10 +36,10 @@ export async function http<T = any>(base: string, method: string, path: string, 
 }
 
 /** moleculer-web builds its auto-aliases shortly after start; wait until a route answers. */
-export async function waitForRoute(base: string, path: string, timeoutMs = 5000): Promise<void> {
+export async function waitForRoute(base: string, path: string, timeoutMs = 5000, method = "POST"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
     if (res.status !== 404) return;
     await new Promise((r) => setTimeout(r, 50));
   }
