@@ -9,6 +9,7 @@ import createConfigService from "./config.service";
 import createFeeService from "./fee.service";
 import createKeysService from "./keys.service";
 import createSubgraphService from "./subgraph.service";
+import createCexPriceFeedService from "./cex-price-feed.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -18,6 +19,7 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   cex: createCexService,
   fee: createFeeService,
   subgraph: createSubgraphService,
+  "cex-price-feed": createCexPriceFeedService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {
