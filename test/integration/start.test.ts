@@ -47,7 +47,7 @@ describe("mmesh process", () => {
       });
       expect(output).toMatch(/created user 'admin' with password: \S{20,}/);
       expect(output).toContain("docs at http://127.0.0.1:");
-      const health = await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json();
+      const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json()) as { status: string; services: string[] };
       expect(health.status).toBe("ok");
       expect(health.services).toEqual(expect.arrayContaining(["api", "auth", "cex", "cex-price-feed", "config", "fee", "keys", "subgraph"]));
       expect(fs.existsSync(path.join(dir, "data", "mmesh.sqlite"))).toBe(true);
