@@ -1,104 +1,85 @@
 /**
  * Orders, balances and books on any ccxt exchange and on the built-in paper exchange.
- * Placement is idempotent on (exchange, clientOrderId): a retried or concurrent create
- * with the same id returns the one stored order. Fills are persisted, emitted as
- * `order.filled` and published on the durable bus; a reconcile pass (start + timer)
- * resolves orders that left the book while nobody watched and reports orphans.
+ * The service validates, calls lib/cex and emits; the pieces live there:
+ * venues.ts (clients, credentials, overrides), rate-limit.ts (one budget and 429 cooldown
+ * per API key), placement.ts (idempotent create on clientOrderId), order-store.ts
+ * (cex_orders / cex_fills), fill-sync.ts and reconcile.ts (fills and vanished orders).
+ * Fills are persisted, emitted as `order.filled` and published on the durable bus.
  */
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Errors } from "moleculer";
-import { Op, UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
 import type { Order, Trade } from "ccxt";
 import {
   CLIENT_ORDER_ID_PATTERN,
   DECIMAL_PATTERN,
   PAPER_EXCHANGE_ID,
+  OrderStore,
+  VenueRegistry,
   acquirePaperVenue,
-  createExchangeClient,
-  diffOpenOrders,
-  feeRatesFrom,
+  createRateLimitBackend,
   isCcxtExchange,
   isOrderNotFound,
   isTerminal,
-  mapExchangeError,
-  mergeOrder,
-  prepareOrder,
+  placeOrder,
+  reconcileExchange,
   releasePaperVenue,
-  sameRequest,
+  rowToWire,
+  syncOrderFills,
   toWireBalance,
   toWireBook,
   toWireFill,
   toWireMarket,
   toWireOrder,
   toWireTicker,
+  tradingFeeSchedule,
   type ExchangeClient,
   type ExchangeCredentials,
-  type OrderRequest,
-  type OrderStatus,
+  type PlaceOrderRequest,
+  type RateLimitBackend,
+  type ReconcileResult,
   type WireFill,
   type WireOrder,
 } from "../lib/cex";
+import { FeeScheduleUnavailableError, type FeeSchedule } from "../lib/fees";
 import { CEX_FILLS_TABLE, CEX_ORDERS_TABLE, cexFillColumns, cexMigrations, cexOrderColumns } from "../lib/db/schemas/cex";
-import { conflict, invalid, unavailable } from "../lib/errors";
+import { invalid } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
 import { createDbMixin, sequelizeOf } from "../mixins/db.mixin";
 
-interface OrderRow {
-  id: number;
-  exchange: string;
-  client_order_id: string;
-  exchange_order_id: string | null;
-  symbol: string;
-  side: string;
-  type: string;
-  price: string | null;
-  amount: string;
-  filled: string;
-  remaining: string;
-  status: OrderStatus;
-  fee_cost: string | null;
-  fee_currency: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-interface CexSettings extends ServiceSettingSchema {
+export interface CexSettings extends ServiceSettingSchema {
   /** How often open orders are reconciled with the exchanges; 0 turns the timer off. */
   reconcileIntervalMs: number;
   /** How long a duplicate create waits for the first one to get the exchange's answer. */
   pendingWaitMs: number;
-}
-
-interface Venue {
-  client: ExchangeClient;
-  secrets: string[];
+  /** How long fetched account fee rates are reused. */
+  tradingFeesTtlMs: number;
+  /**
+   * ccxt constructor fields per exchange id, merged over mmesh's defaults (see
+   * lib/cex/venues.ts). Tests point a venue at a local exchange with it:
+   * `createCexService(env, { exchangeOverrides: { binance: fakeBinanceConfig(ep) } })`.
+   */
+  exchangeOverrides: Record<string, Record<string, unknown>>;
 }
 
 interface CexVars {
-  adapter: { model: ModelStatic<Model> };
-  fills: ModelStatic<Model>;
-  venues: Map<string, Promise<Venue>>;
-  chain: Promise<unknown>;
+  adapter: { model: import("sequelize").ModelStatic<import("sequelize").Model> };
+  store: OrderStore;
+  venues: VenueRegistry;
+  rateLimit: RateLimitBackend;
   reconcileTimer: NodeJS.Timeout | null;
+  background: Promise<unknown>;
   detachPaper: (() => void) | null;
 }
 
 interface CexMethods {
-  venue(exchange: string): Promise<Venue>;
-  openVenue(exchange: string): Promise<Venue>;
+  credentials(exchange: string): Promise<ExchangeCredentials | undefined>;
   call<T>(exchange: string, fn: (client: ExchangeClient) => Promise<T>): Promise<T>;
-  serialize<T>(fn: () => Promise<T>): Promise<T>;
-  findRow(exchange: string, by: { clientOrderId?: string; id?: string }): Promise<OrderRow | null>;
-  saveOrder(exchange: string, incoming: WireOrder): Promise<WireOrder | null>;
-  recordFill(fill: WireFill): Promise<boolean>;
-  waitSettled(exchange: string, clientOrderId: string): Promise<OrderRow | null>;
-  placeOrder(ctx: Context<CreateParams>, attempt: number): Promise<WireOrder>;
-  reconcile(exchange: string): Promise<{ exchange: string; checked: number; resolved: WireOrder[]; orphans: WireOrder[] }>;
-  reconcileAll(): Promise<void>;
+  reconcile(exchange: string): Promise<ReconcileResult>;
+  reconcileAll(exchanges?: string[]): Promise<void>;
 }
 
-type CreateParams = OrderRequest & { exchange: string; clientOrderId: string; postOnly?: boolean; timeInForce?: "GTC" | "IOC" | "FOK" | "PO" };
 type LookupParams = { exchange: string; clientOrderId?: string; id?: string; symbol?: string };
+type MarketParams = { exchange: string; symbol?: string; base?: string; quote?: string };
 
 const EXCHANGE = { type: "string", min: 1, max: 64, pattern: /^[a-z0-9_]+$/ } as const;
 const SYMBOL_PART = { type: "string", min: 1, max: 32, pattern: /^[A-Za-z0-9]+$/ } as const;
@@ -114,50 +95,20 @@ function symbolOf(params: { symbol?: string; base?: string; quote?: string }): s
   throw invalid("Give symbol, or base and quote", "symbol");
 }
 
-function rowToWire(row: OrderRow): WireOrder {
-  return {
-    exchange: row.exchange,
-    id: row.exchange_order_id,
-    clientOrderId: row.client_order_id,
-    symbol: row.symbol,
-    side: row.side,
-    type: row.type,
-    price: row.price,
-    amount: row.amount,
-    filled: row.filled,
-    remaining: row.remaining,
-    status: row.status,
-    fee: { cost: row.fee_cost, currency: row.fee_currency },
-    timestamp: new Date(row.created_at).getTime(),
-  };
-}
+const unknownExchange = (exchange: string) =>
+  new Errors.MoleculerClientError(`Exchange ${exchange} is not configured (no markets document names it)`, 404, "UNKNOWN_EXCHANGE", { exchange });
 
-function wireToColumns(o: WireOrder) {
-  return {
-    exchange_order_id: o.id,
-    symbol: o.symbol,
-    side: o.side,
-    type: o.type,
-    price: o.price,
-    amount: o.amount,
-    filled: o.filled,
-    remaining: o.remaining,
-    status: o.status,
-    fee_cost: o.fee.cost,
-    fee_currency: o.fee.currency,
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export default function createCexService(_env: RuntimeEnv): ServiceSchema {
+export default function createCexService(env: RuntimeEnv, overrides: Partial<CexSettings> = {}): ServiceSchema {
   const schema: ServiceSchema<CexSettings, CexMethods, CexVars> = {
     name: "cex",
-    mixins: [createDbMixin({ service: "cex", table: CEX_ORDERS_TABLE, define: cexOrderColumns, migrations: cexMigrations, database: _env.database })],
+    mixins: [createDbMixin({ service: "cex", table: CEX_ORDERS_TABLE, define: cexOrderColumns, migrations: cexMigrations, database: env.database })],
 
     settings: {
       reconcileIntervalMs: 30_000,
       pendingWaitMs: 15_000,
+      tradingFeesTtlMs: 300_000,
+      exchangeOverrides: {},
+      ...overrides,
     },
 
     actions: {
@@ -184,7 +135,7 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
         rest: "GET /:exchange/ticker/:base/:quote",
         summary: "Best bid/ask, last price and volume of one market",
         params: MARKET_PARAMS,
-        async handler(ctx: Context<{ exchange: string; symbol?: string; base?: string; quote?: string }>) {
+        async handler(ctx: Context<MarketParams>) {
           const symbol = symbolOf(ctx.params);
           return this.call(ctx.params.exchange, async (c) => toWireTicker(ctx.params.exchange, await c.fetchTicker(symbol)));
         },
@@ -194,7 +145,7 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
         rest: "GET /:exchange/book/:base/:quote",
         summary: "Order book of one market, levels as [price, amount] decimal strings",
         params: { ...MARKET_PARAMS, limit: { type: "number", integer: true, positive: true, max: 1000, optional: true, convert: true } },
-        async handler(ctx: Context<{ exchange: string; symbol?: string; base?: string; quote?: string; limit?: number }>) {
+        async handler(ctx: Context<MarketParams & { limit?: number }>) {
           const symbol = symbolOf(ctx.params);
           return this.call(ctx.params.exchange, async (c) => toWireBook(ctx.params.exchange, await c.fetchOrderBook(symbol, ctx.params.limit)));
         },
@@ -211,16 +162,17 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
 
       tradingFees: {
         rest: "GET /:exchange/fees/:base/:quote",
-        summary: "Maker and taker fee rates of one market (fetchTradingFees where the exchange has it)",
+        summary: "Maker and taker fee rates of one market: the account's fetchTradingFees, else the market's, else the exchange default",
         params: MARKET_PARAMS,
-        async handler(ctx: Context<{ exchange: string; symbol?: string; base?: string; quote?: string }>) {
+        async handler(ctx: Context<MarketParams>): Promise<FeeSchedule> {
+          const { exchange } = ctx.params;
           const symbol = symbolOf(ctx.params);
-          return this.call(ctx.params.exchange, async (c) => {
-            await c.loadMarkets();
-            const market = c.market(symbol);
-            const fetched = c.has.fetchTradingFees && c.fetchTradingFees ? (await c.fetchTradingFees())[symbol] : undefined;
-            return feeRatesFrom(ctx.params.exchange, symbol, market, fetched);
-          });
+          try {
+            return await this.call(exchange, (c) => tradingFeeSchedule(c, exchange, symbol, this.settings.tradingFeesTtlMs));
+          } catch (err) {
+            if (err instanceof FeeScheduleUnavailableError) throw new Errors.MoleculerClientError(err.message, 404, "FEE_SCHEDULE_UNAVAILABLE", { exchange, symbol });
+            throw err;
+          }
         },
       },
 
@@ -239,8 +191,8 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
           postOnly: { type: "boolean", optional: true },
           timeInForce: { type: "enum", values: ["GTC", "IOC", "FOK", "PO"], optional: true },
         },
-        async handler(ctx: Context<CreateParams>) {
-          return this.placeOrder(ctx, 0);
+        async handler(ctx: Context<PlaceOrderRequest>) {
+          return placeOrder({ store: this.store, venue: (e) => this.venues.get(e), warn: (m) => this.logger.warn(m) }, ctx.params);
         },
       },
 
@@ -252,12 +204,12 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
         async handler(ctx: Context<LookupParams>) {
           const { exchange } = ctx.params;
           if (!ctx.params.clientOrderId && !ctx.params.id) throw invalid("Give clientOrderId or id", "clientOrderId");
-          const row = await this.findRow(exchange, ctx.params);
+          const row = await this.store.findRow(exchange, ctx.params);
           if (row && isTerminal(row.status)) return rowToWire(row);
           const id = row?.exchange_order_id ?? ctx.params.id;
           const symbol = row?.symbol ?? ctx.params.symbol;
           if (!id) throw new Errors.MoleculerClientError(`${exchange}: order ${ctx.params.clientOrderId} not found`, 404, "ORDER_NOT_FOUND", { exchange });
-          return this.call(exchange, async (c) => {
+          return this.venues.call(exchange, async (c, venue) => {
             let order: Order;
             try {
               order = await c.cancelOrder(id, symbol);
@@ -265,11 +217,16 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
               if (!isOrderNotFound(err)) throw err;
               // Already gone from the book: if it filled (or was canceled) meanwhile, that is the answer.
               const fetched = await c.fetchOrder(id, symbol).catch(() => null);
-              if (!fetched || !isTerminal(fetched.status as OrderStatus)) throw err;
+              if (!fetched || !isTerminal((fetched.status ?? "open") as WireOrder["status"])) throw err;
               order = fetched;
             }
-            const wire = toWireOrder(exchange, order);
-            return (await this.serialize(() => this.saveOrder(exchange, wire))) ?? wire;
+            const saved = await this.store.applyReport(exchange, toWireOrder(exchange, order));
+            if (venue.live && row) {
+              await syncOrderFills(venue, this.store, [{ ...saved, timestamp: rowToWire(row).timestamp }]).catch((err) =>
+                this.logger.warn(`fills of ${exchange} order ${saved.clientOrderId} not synced yet: ${(err as Error).message}`),
+              );
+            }
+            return saved;
           });
         },
       },
@@ -283,10 +240,7 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
           const { exchange } = ctx.params;
           const canceled = await this.call(exchange, (c) => c.cancelAllOrders(ctx.params.symbol));
           const out: WireOrder[] = [];
-          for (const order of canceled) {
-            const wire = toWireOrder(exchange, order);
-            out.push((await this.serialize(() => this.saveOrder(exchange, wire))) ?? wire);
-          }
+          for (const order of canceled) out.push(await this.store.applyReport(exchange, toWireOrder(exchange, order)));
           return out;
         },
       },
@@ -308,14 +262,13 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
         async handler(ctx: Context<LookupParams>) {
           const { exchange } = ctx.params;
           if (!ctx.params.clientOrderId && !ctx.params.id) throw invalid("Give clientOrderId or id", "clientOrderId");
-          const row = await this.findRow(exchange, ctx.params);
+          const row = await this.store.findRow(exchange, ctx.params);
           const id = row?.exchange_order_id ?? ctx.params.id;
           const symbol = row?.symbol ?? ctx.params.symbol;
           const order = await this.call(exchange, (c) =>
             id ? c.fetchOrder(id, symbol) : c.fetchOrder(undefined, symbol, { clientOrderId: ctx.params.clientOrderId }),
           );
-          const wire = toWireOrder(exchange, order);
-          return (await this.serialize(() => this.saveOrder(exchange, wire))) ?? wire;
+          return this.store.applyReport(exchange, toWireOrder(exchange, order));
         },
       },
 
@@ -337,7 +290,7 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
       reconcile: {
         rest: "POST /:exchange/reconcile",
         role: "trader",
-        summary: "Compare stored open orders with the exchange now: resolve vanished ones, report orphans",
+        summary: "Compare stored open orders with the exchange now: resolve vanished ones, pull their fills, report orphans",
         params: { exchange: EXCHANGE },
         async handler(ctx: Context<{ exchange: string }>) {
           return this.reconcile(ctx.params.exchange);
@@ -346,208 +299,38 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
     },
 
     events: {
-      "config.changed"(ctx: Context<{ kind?: string }>) {
+      async "config.changed"(ctx: Context<{ kind?: string }>) {
         // A venue's keyId may have changed: reopen live clients on next use (paper stays).
-        if (ctx.params?.kind === "markets") for (const key of [...this.venues.keys()]) if (key !== PAPER_EXCHANGE_ID) this.venues.delete(key);
+        if (ctx.params?.kind === "markets") await this.venues.resetLive();
       },
     },
 
     methods: {
-      venue(exchange) {
-        let venue = this.venues.get(exchange);
-        if (!venue) {
-          venue = this.openVenue(exchange);
-          this.venues.set(exchange, venue);
-          venue.catch(() => this.venues.delete(exchange));
-        }
-        return venue;
-      },
-
-      async openVenue(exchange) {
-        if (exchange === PAPER_EXCHANGE_ID) return { client: createExchangeClient(PAPER_EXCHANGE_ID), secrets: [] };
-        const unknown = () => new Errors.MoleculerClientError(`Exchange ${exchange} is not configured (no markets document names it)`, 404, "UNKNOWN_EXCHANGE", { exchange });
-        if (!isCcxtExchange(exchange)) throw unknown();
+      async credentials(exchange) {
+        if (!isCcxtExchange(exchange)) throw unknownExchange(exchange);
         const docs = (await this.broker.call("config.list", { kind: "markets" })) as Array<{ body: { venue?: string; keyId?: string } }>;
         const doc = docs.find((d) => d.body?.venue === exchange);
-        if (!doc) throw unknown();
-        let credentials: ExchangeCredentials | undefined;
-        if (doc.body.keyId) {
-          const secret = (await this.broker.call("keys.reveal", { id: doc.body.keyId }, { caller: this.fullName })) as { kind: string; payload: ExchangeCredentials };
-          if (secret.kind !== "cex") throw invalid(`Keystore entry ${doc.body.keyId} is not a CEX API key`, "keyId");
-          credentials = secret.payload;
-        }
-        const client = createExchangeClient(exchange, credentials);
-        return { client, secrets: [credentials?.apiKey, credentials?.secret, credentials?.password].filter((s): s is string => !!s) };
+        if (!doc) throw unknownExchange(exchange);
+        if (!doc.body.keyId) return undefined;
+        const secret = (await this.broker.call("keys.reveal", { id: doc.body.keyId }, { caller: this.fullName })) as { kind: string; payload: ExchangeCredentials };
+        if (secret.kind !== "cex") throw invalid(`Keystore entry ${doc.body.keyId} is not a CEX API key`, "keyId");
+        return secret.payload;
       },
 
-      async call(exchange, fn) {
-        const venue = await this.venue(exchange);
-        try {
-          await venue.client.loadMarkets();
-          return await fn(venue.client);
-        } catch (err) {
-          throw mapExchangeError(err, exchange, venue.secrets);
-        }
+      call(exchange, fn) {
+        return this.venues.call(exchange, (c) => fn(c));
       },
 
-      serialize(fn) {
-        const run = this.chain.then(fn, fn);
-        this.chain = run.catch(() => undefined);
-        return run;
+      reconcile(exchange) {
+        return reconcileExchange(this.venues, this.store, exchange, {
+          orphaned: async (order) => void (await this.broker.emit("order.orphaned", order)),
+          warn: (message) => this.logger.warn(message),
+        });
       },
 
-      async findRow(exchange, by) {
-        const where = by.clientOrderId ? { exchange, client_order_id: by.clientOrderId } : by.id ? { exchange, exchange_order_id: by.id } : null;
-        if (!where) return null;
-        return (await this.adapter.model.findOne({ where, raw: true })) as OrderRow | null;
-      },
-
-      /** Applies an exchange report to the stored order (monotonic); emits order.updated on change. */
-      async saveOrder(exchange, incoming) {
-        const row = (incoming.clientOrderId ? await this.findRow(exchange, { clientOrderId: incoming.clientOrderId }) : null)
-          ?? (incoming.id ? await this.findRow(exchange, { id: incoming.id }) : null);
-        if (!row) return null;
-        const stored = rowToWire(row);
-        const merged = { ...mergeOrder(stored, { ...incoming, clientOrderId: row.client_order_id }), timestamp: stored.timestamp };
-        const changed = merged.status !== stored.status || merged.filled !== stored.filled || merged.id !== stored.id || merged.fee.cost !== stored.fee.cost;
-        if (changed) {
-          await this.adapter.model.update({ ...wireToColumns(merged), updated_at: new Date() }, { where: { id: row.id } });
-          await this.broker.emit("order.updated", merged);
-        }
-        return merged;
-      },
-
-      /** Stores a fill once (unique exchange + trade id); announces it on events and the durable bus. */
-      async recordFill(fill) {
-        try {
-          await this.fills.create({
-            exchange: fill.exchange,
-            trade_id: fill.tradeId,
-            exchange_order_id: fill.orderId,
-            client_order_id: fill.clientOrderId,
-            symbol: fill.symbol,
-            side: fill.side,
-            price: fill.price,
-            amount: fill.amount,
-            cost: fill.cost,
-            taker_or_maker: fill.takerOrMaker,
-            fee_cost: fill.fee.cost,
-            fee_currency: fill.fee.currency,
-            timestamp: fill.timestamp,
-            created_at: new Date(),
-          });
-        } catch (err) {
-          if (err instanceof UniqueConstraintError) return false;
-          throw err;
-        }
-        await this.broker.emit("order.filled", fill);
-        try {
-          await (this.broker as unknown as { sendToChannel(c: string, p: unknown, o?: object): Promise<void> }).sendToChannel("order.filled", fill, { messageId: `${fill.exchange}:${fill.tradeId}` });
-        } catch (err) {
-          // The bus must never break trading: the fill is in cex_fills and reconcile can replay it.
-          this.logger.warn(`order.filled ${fill.exchange}:${fill.tradeId} not published on the durable bus: ${(err as Error).message}`);
-        }
-        return true;
-      },
-
-      async waitSettled(exchange, clientOrderId) {
-        const deadline = Date.now() + this.settings.pendingWaitMs;
-        for (;;) {
-          const row = await this.findRow(exchange, { clientOrderId });
-          if (!row || row.status !== "pending") return row;
-          if (Date.now() > deadline) throw unavailable(`Order ${clientOrderId} on ${exchange} is still being placed; retry`, { exchange, clientOrderId });
-          await sleep(20);
-        }
-      },
-
-      async placeOrder(ctx, attempt) {
-        const p = ctx.params;
-        const { exchange, clientOrderId } = p;
-        const settled = async (row: OrderRow | null): Promise<WireOrder> => {
-          if (!row) {
-            // The first attempt was refused by the exchange and forgotten: try once ourselves.
-            if (attempt > 0) throw unavailable(`Order ${clientOrderId} on ${exchange} could not be placed; retry`);
-            return this.placeOrder(ctx, attempt + 1);
-          }
-          if (!sameRequest(row, p)) throw conflict(`clientOrderId ${clientOrderId} is already used on ${exchange} by a different order`, { clientOrderId });
-          return rowToWire(row);
-        };
-        const existing = await this.findRow(exchange, { clientOrderId });
-        if (existing) return settled(existing.status === "pending" ? await this.waitSettled(exchange, clientOrderId) : existing);
-
-        const venue = await this.venue(exchange);
-        let prepared: { amount: string; price?: string };
-        try {
-          await venue.client.loadMarkets();
-          prepared = prepareOrder(venue.client, p);
-        } catch (err) {
-          throw mapExchangeError(err, exchange, venue.secrets);
-        }
-        const now = new Date();
-        try {
-          await this.adapter.model.create({
-            exchange, client_order_id: clientOrderId, exchange_order_id: null, symbol: p.symbol, side: p.side, type: p.type,
-            price: prepared.price ?? null, amount: prepared.amount, filled: "0", remaining: prepared.amount, status: "pending",
-            fee_cost: null, fee_currency: null, created_at: now, updated_at: now,
-          });
-        } catch (err) {
-          if (err instanceof UniqueConstraintError) return settled(await this.waitSettled(exchange, clientOrderId));
-          throw err;
-        }
-
-        const params: Record<string, unknown> = { clientOrderId };
-        if (p.postOnly !== undefined) params.postOnly = p.postOnly;
-        if (p.timeInForce !== undefined) params.timeInForce = p.timeInForce;
-        let order: Order | null = null;
-        let failure: unknown = null;
-        try {
-          order = await venue.client.createOrder(p.symbol, p.type, p.side, prepared.amount, prepared.price, params);
-        } catch (err) {
-          failure = err;
-          const mapped = mapExchangeError(err, exchange, venue.secrets);
-          if ((mapped as { retryable?: boolean }).retryable || (mapped as { code?: number }).code === 502) {
-            // Outcome unknown: ask the exchange whether the order exists before forgetting it.
-            order = await venue.client.fetchOrder(undefined, p.symbol, { clientOrderId }).catch(() => null);
-          }
-        }
-        if (!order) {
-          await this.adapter.model.destroy({ where: { exchange, client_order_id: clientOrderId, status: "pending" } });
-          throw mapExchangeError(failure, exchange, venue.secrets);
-        }
-        const wire = { ...toWireOrder(exchange, order), clientOrderId };
-        const placed = order;
-        return (await this.serialize(async () => {
-          // The pending row must leave "pending" even if the venue's own events already moved it on.
-          await this.adapter.model.update({ status: "open", exchange_order_id: placed.id }, { where: { exchange, client_order_id: clientOrderId, status: "pending" } });
-          return this.saveOrder(exchange, wire);
-        })) ?? wire;
-      },
-
-      async reconcile(exchange) {
-        const rows = (await this.adapter.model.findAll({ where: { exchange, status: { [Op.in]: ["open"] } }, raw: true })) as unknown as OrderRow[];
-        const exchangeOpen = (await this.call(exchange, (c) => c.fetchOpenOrders())).map((o) => toWireOrder(exchange, o));
-        const { vanished, orphans } = diffOpenOrders(rows.map(rowToWire), exchangeOpen);
-        const resolved: WireOrder[] = [];
-        for (const order of vanished) {
-          const fetched = await this.call(exchange, (c) => c.fetchOrder(order.id!, order.symbol)).catch((err) => {
-            this.logger.warn(`reconcile ${exchange}: order ${order.clientOrderId} could not be fetched: ${(err as Error).message}`);
-            return null;
-          });
-          if (!fetched) continue;
-          const saved = await this.serialize(() => this.saveOrder(exchange, toWireOrder(exchange, fetched)));
-          if (saved) resolved.push(saved);
-        }
-        for (const orphan of orphans) {
-          this.logger.warn(`reconcile ${exchange}: open order ${orphan.id} (${orphan.symbol} ${orphan.side} ${orphan.amount} @ ${orphan.price}) is not in cex_orders`);
-          await this.broker.emit("order.orphaned", orphan);
-        }
-        return { exchange, checked: rows.length, resolved, orphans };
-      },
-
-      async reconcileAll() {
-        const rows = (await this.adapter.model.findAll({ attributes: ["exchange"], where: { status: "open" }, group: ["exchange"], raw: true })) as unknown as Array<{ exchange: string }>;
-        const exchanges = new Set([PAPER_EXCHANGE_ID, ...rows.map((r) => r.exchange)]);
-        for (const exchange of exchanges) {
+      async reconcileAll(exchanges) {
+        const names = exchanges ?? [...new Set([PAPER_EXCHANGE_ID, ...(await this.store.exchangesWithOpenOrders())])];
+        for (const exchange of names) {
           try {
             await this.reconcile(exchange);
           } catch (err) {
@@ -558,26 +341,45 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
     },
 
     created() {
-      this.venues = new Map();
-      this.chain = Promise.resolve();
       this.reconcileTimer = null;
+      this.background = Promise.resolve();
       this.detachPaper = null;
     },
 
     async started() {
-      this.fills = sequelizeOf(this).define(CEX_FILLS_TABLE, cexFillColumns, { tableName: CEX_FILLS_TABLE, timestamps: false });
+      // Redis when the broker's cacher is Redis (its own connection, closed in stopped), else process memory.
+      this.rateLimit = createRateLimitBackend(env.cacher, `${env.namespace}:cex-rate-limit`);
+      this.venues = new VenueRegistry({
+        credentials: (exchange) => this.credentials(exchange),
+        overrides: this.settings.exchangeOverrides,
+        rateLimit: this.rateLimit,
+      });
+      const fills = sequelizeOf(this).define(CEX_FILLS_TABLE, cexFillColumns, { tableName: CEX_FILLS_TABLE, timestamps: false });
+      this.store = new OrderStore(this.adapter.model, fills, {
+        orderUpdated: async (order) => void (await this.broker.emit("order.updated", order)),
+        fillRecorded: async (fill: WireFill) => {
+          await this.broker.emit("order.filled", fill);
+          try {
+            await (this.broker as unknown as { sendToChannel(c: string, p: unknown, o?: object): Promise<void> }).sendToChannel("order.filled", fill, { messageId: `${fill.exchange}:${fill.tradeId}` });
+          } catch (err) {
+            // The bus must never break trading: the fill is in cex_fills and reconcile can replay it.
+            this.logger.warn(`order.filled ${fill.exchange}:${fill.tradeId} not published on the durable bus: ${(err as Error).message}`);
+          }
+        },
+      }, this.settings.pendingWaitMs);
+
       acquirePaperVenue();
-      const paper = (await this.venue(PAPER_EXCHANGE_ID)).client as ExchangeClient & {
+      const paper = (await this.venues.get(PAPER_EXCHANGE_ID)).client as ExchangeClient & {
         on(e: string, l: (x: unknown) => void): void;
         off(e: string, l: (x: unknown) => void): void;
       };
       const onOrder = (order: unknown) => {
         const wire = toWireOrder(PAPER_EXCHANGE_ID, order as Order);
-        this.serialize(() => this.saveOrder(PAPER_EXCHANGE_ID, wire)).catch((err) => this.logger.error(`paper order update failed: ${(err as Error).message}`));
+        this.store.serialize(() => this.store.saveOrder(PAPER_EXCHANGE_ID, wire)).catch((err) => this.logger.error(`paper order update failed: ${(err as Error).message}`));
       };
       const onTrade = (trade: unknown) => {
         const fill = toWireFill(PAPER_EXCHANGE_ID, trade as Trade);
-        this.serialize(() => this.recordFill(fill)).catch((err) => this.logger.error(`paper fill ${fill.tradeId} not recorded: ${(err as Error).message}`));
+        this.store.serialize(() => this.store.recordFill(fill)).catch((err) => this.logger.error(`paper fill ${fill.tradeId} not recorded: ${(err as Error).message}`));
       };
       paper.on("order", onOrder);
       paper.on("trade", onTrade);
@@ -585,7 +387,16 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
         paper.off("order", onOrder);
         paper.off("trade", onTrade);
       };
-      await this.reconcileAll();
+
+      await this.reconcileAll([PAPER_EXCHANGE_ID]);
+      // Live venues need config and keys (maybe on other nodes): reconcile them once those are up.
+      const live = (await this.store.exchangesWithOpenOrders()).filter((e) => e !== PAPER_EXCHANGE_ID);
+      if (live.length > 0) {
+        this.background = this.broker
+          .waitForServices(["config", "keys"], 30_000)
+          .then(() => this.reconcileAll(live))
+          .catch((err) => this.logger.warn(`start-up reconcile of ${live.join(", ")} skipped: ${(err as Error).message}`));
+      }
       if (this.settings.reconcileIntervalMs > 0) {
         this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.settings.reconcileIntervalMs);
         this.reconcileTimer.unref();
@@ -597,11 +408,10 @@ export default function createCexService(_env: RuntimeEnv): ServiceSchema {
       this.reconcileTimer = null;
       this.detachPaper?.();
       this.detachPaper = null;
-      await this.chain;
-      for (const [name, venue] of this.venues) {
-        if (name !== PAPER_EXCHANGE_ID) await (await venue.catch(() => null))?.client.close?.().catch(() => undefined);
-      }
-      this.venues.clear();
+      await this.background;
+      await this.store?.idle();
+      await this.venues?.close();
+      await this.rateLimit?.close();
       releasePaperVenue();
     },
   };

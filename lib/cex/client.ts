@@ -78,7 +78,8 @@ export function isCcxtExchange(id: string): boolean {
 
 /**
  * The client for an exchange id: the shared paper venue's account for "paper", a new
- * ccxt instance with the caller's credentials otherwise.
+ * ccxt instance with the caller's credentials otherwise. `options` are ccxt constructor
+ * fields merged over mmesh's defaults (ccxt's own `options` object merged one level deep).
  */
 export function createExchangeClient(id: string, credentials?: ExchangeCredentials, options: Record<string, unknown> = {}): ExchangeClient {
   if (id === PAPER_EXCHANGE_ID) {
@@ -88,11 +89,14 @@ export function createExchangeClient(id: string, credentials?: ExchangeCredentia
   const ccxt = loadCcxt();
   if (!ccxt.exchanges.includes(id)) throw new Error(`unknown ccxt exchange id "${id}"`);
   const Exchange = ccxt[id] as new (config: Record<string, unknown>) => ExchangeClient;
+  const { options: venueOptions, ...rest } = options as { options?: Record<string, unknown> };
   return new Exchange({
     apiKey: credentials?.apiKey,
     secret: credentials?.secret,
     password: credentials?.password,
     enableRateLimit: true,
-    ...options,
+    ...rest,
+    // Reconcile lists every open order at once; ccxt refuses that on some venues (Binance) unless told it is meant.
+    options: { warnOnFetchOpenOrdersWithoutSymbol: false, ...venueOptions },
   });
 }

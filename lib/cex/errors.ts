@@ -4,6 +4,7 @@
  */
 import { Errors } from "moleculer";
 import { CCXT_ERRORS_MODULE } from "../paper/ccxt-errors";
+import { ExchangeRateLimitedError } from "./rate-limit";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ccxtErrors = require(CCXT_ERRORS_MODULE) as Record<string, new (...args: unknown[]) => Error>;
@@ -16,6 +17,7 @@ export type ExchangeErrorType =
   | "UNKNOWN_SYMBOL"
   | "EXCHANGE_AUTH_FAILED"
   | "EXCHANGE_UNAVAILABLE"
+  | "EXCHANGE_RATE_LIMITED"
   | "ORDER_NOT_FOUND"
   | "EXCHANGE_ERROR";
 
@@ -44,6 +46,10 @@ export function isOrderNotFound(err: unknown): boolean {
 
 export function mapExchangeError(err: unknown, exchange: string, secrets: Array<string | undefined | null> = []): Error {
   if (err instanceof MoleculerError) return err;
+  if (err instanceof ExchangeRateLimitedError) {
+    // Refused before it left (cooldown) or answered 429/418: retry after retryAfterMs.
+    return new MoleculerRetryableError(redact(err.message, secrets), 503, "EXCHANGE_RATE_LIMITED", { exchange, retryAfterMs: err.retryAfterMs });
+  }
   const raw = err instanceof Error ? err.message : String(err);
   const message = redact(`${exchange}: ${raw}`, secrets);
   const data = { exchange };

@@ -207,14 +207,36 @@ describe("cex and fee services on the paper exchange", () => {
   });
 
   it("gives fee rates and an exact fee estimate as decimal strings", async () => {
-    expect(await broker.call("fee.rates", { exchange: "paper", symbol: "BTC/USDT" })).toEqual({ exchange: "paper", symbol: "BTC/USDT", maker: "0.001", taker: "0.001", source: "fetchTradingFees" });
+    // lib/fees' schedule: source "tradingFees" (the account's fetchTradingFees), and the market's feeSide
+    expect(await broker.call("fee.rates", { exchange: "paper", symbol: "BTC/USDT" })).toEqual({ exchange: "paper", symbol: "BTC/USDT", maker: "0.001", taker: "0.001", source: "tradingFees", feeSide: "get" });
+    // feeSide "get": a buy pays its fee in what it receives (base), valued in quote at the trade price
     const estimate = await broker.call("fee.estimate", { exchange: "paper", symbol: "BTC/USDT", side: "buy", amount: "0.5", price: "60000.5", role: "taker" });
     expect(estimate).toEqual({
-      exchange: "paper", symbol: "BTC/USDT", side: "buy", role: "taker", currency: "USDT", fee: "30.00025",
-      breakdown: { amount: "0.5", price: "60000.5", notional: "30000.25", rate: "0.001", source: "fetchTradingFees" },
+      exchange: "paper", symbol: "BTC/USDT", side: "buy", role: "taker", source: "tradingFees", feeSide: "get",
+      notional: "30000.25", feeRate: "0.001", feeCurrency: "base", feeInBase: "0.0005", feeInQuote: "30.00025", currency: "BTC", fee: "0.0005",
     });
-    const e2 = await broker.call<{ fee: string }, object>("fee.estimate", { exchange: "paper", symbol: "ETH/USDT", side: "sell", amount: "0.1", price: "0.3", role: "maker" });
-    expect(e2.fee).toBe("0.00003");
+    const e2 = await broker.call<{ fee: string; currency: string }, object>("fee.estimate", { exchange: "paper", symbol: "ETH/USDT", side: "sell", amount: "0.1", price: "0.3", role: "maker" });
+    expect(e2).toMatchObject({ fee: "0.00003", currency: "USDT", feeCurrency: "quote" });
+  });
+
+  it("costs a route: CEX legs at the venue's rates, DEX legs with pool fee and gas; bad legs are 422 naming the leg and field", async () => {
+    const route = await broker.call<{ legs: Array<Record<string, unknown>>; tradingFees: string; gasCosts: string; total: string }, object>("fee.estimateRoute", {
+      legs: [
+        { venue: "cex", exchange: "paper", symbol: "ETH/USDT", side: "sell", amount: "1", price: "3000", role: "taker" },
+        { venue: "dex", pool: "0x0000000000000000000000000000000000000001", feeTier: 3000, amountIn: "3000", gasUnits: "150000", gasPriceWei: "20000000000", nativePriceInQuote: "3000" },
+      ],
+    });
+    expect(route.legs[0]).toMatchObject({ venue: "cex", feeCurrency: "quote", tradingFee: "3", gasCost: "0" });
+    expect(route.legs[1]).toMatchObject({ venue: "dex", feeRate: "0.003", tradingFee: "9", gasNative: "0.003", gasCost: "9" });
+    expect(route).toMatchObject({ tradingFees: "12", gasCosts: "9", total: "21" });
+
+    const bad = await failure(broker.call("fee.estimateRoute", { legs: [{ venue: "cex", exchange: "paper", symbol: "ETH/USDT", side: "sell", amount: "1", price: "3000", role: "taker" }, { venue: "dex", pool: "p", feeTier: 3000, amountIn: "1", gasUnits: "-5", gasPriceWei: "1", nativePriceInQuote: "3000" }] }));
+    expect(bad).toMatchObject({ code: 422, type: "VALIDATION_ERROR" });
+    expect(bad.data[0].field).toBe("legs[1].gasUnits");
+    const badCex = await failure(broker.call("fee.estimateRoute", { legs: [{ venue: "cex", exchange: "paper", symbol: "ETH/USDT", side: "sell", amount: "lots", price: "3000", role: "taker" }] }));
+    expect(badCex.data[0].field).toBe("legs[0].amount");
+    const noSymbol = await failure(broker.call("fee.estimateRoute", { legs: [{ venue: "cex", exchange: "paper", side: "sell", amount: "1", price: "3000" }] }));
+    expect(noSymbol.data[0].field).toBe("legs[0].symbol");
   });
 
   describe("through the gateway", () => {
@@ -261,7 +283,7 @@ describe("cex and fee services on the paper exchange", () => {
     it("documents the cex and fee routes in the OpenAPI document", async () => {
       const doc = await http(base, "GET", "/api/openapi.json");
       expect(doc.status).toBe(200);
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/cex/{exchange}/book/{base}/{quote}", "/api/v1/cex/{exchange}/orders", "/api/v1/fee/estimate"]));
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/cex/{exchange}/book/{base}/{quote}", "/api/v1/cex/{exchange}/orders", "/api/v1/fee/estimate", "/api/v1/fee/route"]));
       expect(doc.body.paths["/api/v1/cex/{exchange}/orders"].post).toBeDefined();
     });
   });

@@ -1,10 +1,7 @@
-/** lib/cex without a broker: decimal conversion, error mapping, rounding, merges, reconcile diffs, fees. */
+/** lib/cex without a broker: decimal conversion, error mapping, rounding, merges, reconcile diffs. Fee rates: fee-rates.test.ts. */
 import { Errors } from "moleculer";
-import type { MarketInterface } from "ccxt";
 import {
   diffOpenOrders,
-  estimateFee,
-  feeRatesFrom,
   mapExchangeError,
   mergeOrder,
   prepareOrder,
@@ -106,19 +103,6 @@ describe("mergeOrder and diffOpenOrders", () => {
     const diff = diffOpenOrders(stored, onExchange);
     expect(diff.vanished.map((o) => o.id)).toEqual(["1"]);
     expect(diff.orphans.map((o) => o.id)).toEqual(["9"]);
-  });
-});
-
-describe("fees", () => {
-  const market = { maker: 0.0002, taker: 0.0007 } as MarketInterface;
-  it("prefers fetched rates, falls back to the market", () => {
-    expect(feeRatesFrom("x", "BTC/USDT", market, { maker: 0.001, taker: 0.001 } as never)).toMatchObject({ maker: "0.001", taker: "0.001", source: "fetchTradingFees" });
-    expect(feeRatesFrom("x", "BTC/USDT", market)).toMatchObject({ maker: "0.0002", taker: "0.0007", source: "market" });
-  });
-  it("estimates exactly in the quote currency", () => {
-    const rates = feeRatesFrom("x", "ETH/USDT", market);
-    expect(estimateFee(rates, { side: "sell", amount: "0.1", price: "0.3", role: "taker" })).toMatchObject({ fee: "0.000021", currency: "USDT", breakdown: { notional: "0.03", rate: "0.0007" } });
-    expect(estimateFee(rates, { side: "buy", amount: "1.5", price: "3000.01", role: "maker" }).fee).toBe("0.900003");
   });
 });
 

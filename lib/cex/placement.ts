@@ -1,0 +1,92 @@
+/**
+ * Idempotent order placement on (exchange, clientOrderId). A "pending" row reserves the id
+ * before the exchange is asked, so a retried or concurrent create waits for and returns the
+ * one stored order; a different order reusing the id is a conflict; an answer lost on the
+ * way back (timeout, 5xx) is resolved by asking the exchange for the id before giving up.
+ */
+import type { Order } from "ccxt";
+import { conflict, unavailable } from "../errors";
+import { toWireOrder, type WireOrder } from "./convert";
+import { mapExchangeError } from "./errors";
+import { syncOrderFills } from "./fill-sync";
+import { OrderPendingTimeout, rowToWire, type OrderRow, type OrderStore } from "./order-store";
+import { prepareOrder, sameRequest, type OrderRequest } from "./orders";
+import type { Venue } from "./venues";
+
+export type PlaceOrderRequest = OrderRequest & {
+  exchange: string;
+  clientOrderId: string;
+  postOnly?: boolean;
+  timeInForce?: "GTC" | "IOC" | "FOK" | "PO";
+};
+
+export interface PlacementDeps {
+  store: OrderStore;
+  venue(exchange: string): Promise<Venue>;
+  /** Logs a fill-sync problem (the order itself is placed). */
+  warn(message: string): void;
+}
+
+async function settledRow(store: OrderStore, exchange: string, clientOrderId: string): Promise<OrderRow | null> {
+  try {
+    return await store.waitSettled(exchange, clientOrderId);
+  } catch (err) {
+    if (err instanceof OrderPendingTimeout) throw unavailable(err.message, { exchange, clientOrderId });
+    throw err;
+  }
+}
+
+export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, attempt = 0): Promise<WireOrder> {
+  const { store } = deps;
+  const { exchange, clientOrderId } = req;
+  const settled = async (row: OrderRow | null): Promise<WireOrder> => {
+    if (!row) {
+      // The first attempt was refused by the exchange and forgotten: try once ourselves.
+      if (attempt > 0) throw unavailable(`Order ${clientOrderId} on ${exchange} could not be placed; retry`);
+      return placeOrder(deps, req, attempt + 1);
+    }
+    if (!sameRequest(row, req)) throw conflict(`clientOrderId ${clientOrderId} is already used on ${exchange} by a different order`, { clientOrderId });
+    return rowToWire(row);
+  };
+  const existing = await store.findRow(exchange, { clientOrderId });
+  if (existing) return settled(existing.status === "pending" ? await settledRow(store, exchange, clientOrderId) : existing);
+
+  const venue = await deps.venue(exchange);
+  let prepared: { amount: string; price?: string };
+  try {
+    await venue.client.loadMarkets();
+    prepared = prepareOrder(venue.client, req);
+  } catch (err) {
+    throw mapExchangeError(err, exchange, venue.secrets);
+  }
+  const reserved = await store.insertPending(exchange, clientOrderId, { symbol: req.symbol, side: req.side, type: req.type, amount: prepared.amount, price: prepared.price ?? null });
+  if (!reserved) return settled(await settledRow(store, exchange, clientOrderId));
+
+  const params: Record<string, unknown> = { clientOrderId };
+  if (req.postOnly !== undefined) params.postOnly = req.postOnly;
+  if (req.timeInForce !== undefined) params.timeInForce = req.timeInForce;
+  let order: Order | null = null;
+  let failure: unknown = null;
+  try {
+    order = await venue.client.createOrder(req.symbol, req.type, req.side, prepared.amount, prepared.price, params);
+  } catch (err) {
+    failure = err;
+    const mapped = mapExchangeError(err, exchange, venue.secrets) as { retryable?: boolean; code?: number; type?: string };
+    if ((mapped.retryable && mapped.type !== "EXCHANGE_RATE_LIMITED") || mapped.code === 502) {
+      // Outcome unknown: ask the exchange whether the order exists before forgetting it.
+      order = await venue.client.fetchOrder(undefined, req.symbol, { clientOrderId }).catch(() => null);
+    }
+  }
+  if (!order) {
+    await store.dropPending(exchange, clientOrderId);
+    throw mapExchangeError(failure, exchange, venue.secrets);
+  }
+  const wire = { ...toWireOrder(exchange, order), clientOrderId };
+  const placed = order;
+  const saved = await store.serialize(async () => {
+    await store.markPlaced(exchange, clientOrderId, placed.id ?? null);
+    return (await store.saveOrder(exchange, wire)) ?? wire;
+  });
+  if (venue.live) await syncOrderFills(venue, store, [saved]).catch((err) => deps.warn(`fills of ${exchange} order ${clientOrderId} not synced yet: ${(err as Error).message}`));
+  return saved;
+}
