@@ -5,11 +5,13 @@ import type { RuntimeEnv, ServiceName } from "../lib/runtime/env";
 import createApiService from "./api.service";
 import createAuthService from "./auth.service";
 import createCexService from "./cex.service";
+import createCexPriceFeedService from "./cex-price-feed.service";
 import createConfigService from "./config.service";
 import createFeeService from "./fee.service";
 import createKeysService from "./keys.service";
 import createSubgraphService from "./subgraph.service";
-import createCexPriceFeedService from "./cex-price-feed.service";
+import createNotificationService from "./notification.service";
+import createAlertingService from "./alerting.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -17,9 +19,11 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   config: createConfigService,
   keys: createKeysService,
   cex: createCexService,
+  "cex-price-feed": createCexPriceFeedService,
   fee: createFeeService,
   subgraph: createSubgraphService,
-  "cex-price-feed": createCexPriceFeedService,
+  notification: createNotificationService,
+  alerting: createAlertingService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { maskUrl } from "./mask";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "cex-price-feed"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "notification", "alerting", "cex-price-feed"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -43,6 +43,18 @@ export interface RuntimeEnv {
   chainId: number | null;
   /** Overrides of the subgraph service's settings (SUBGRAPH_URL, SUBGRAPH_API_KEY); null: use the settings. */
   subgraph: { url: string | null; apiKey: string | null };
+  /** Notification channels (TELEGRAM_*, SMTP_URL, NOTIFY_EMAIL_*); null/empty: that channel is off. Secrets never logged. */
+  notification: NotificationEnv;
+}
+
+export interface NotificationEnv {
+  telegramBotToken: string | null;
+  telegramApiUrl: string;
+  /** Chats that receive notifications and may send commands. */
+  telegramChatIds: string[];
+  smtpUrl: string | null;
+  emailFrom: string | null;
+  emailTo: string[];
 }
 
 export class EnvError extends Error {
@@ -190,6 +202,46 @@ function chainId(env: Env): number | null {
   return Number(raw);
 }
 
+const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;
+
+/** Values of TELEGRAM_BOT_TOKEN and SMTP_URL's password are never echoed. */
+function notification(env: Env): NotificationEnv {
+  const token = text(env, "TELEGRAM_BOT_TOKEN");
+  if (token !== null && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(token)) {
+    throw new EnvError("TELEGRAM_BOT_TOKEN", "expected <bot id>:<secret> as issued by @BotFather");
+  }
+  const apiUrl = text(env, "TELEGRAM_API_URL") ?? "https://api.telegram.org";
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(apiUrl);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || /\s/.test(apiUrl)) throw new EnvError("TELEGRAM_API_URL", "expected an http:// or https:// URL");
+  const chatIds = (text(env, "TELEGRAM_CHAT_IDS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const badChat = chatIds.find((id) => !/^-?\d{1,20}$/.test(id));
+  if (badChat !== undefined) throw new EnvError("TELEGRAM_CHAT_IDS", `expected comma-separated numeric chat ids, got "${badChat}"`);
+  const smtpUrl = text(env, "SMTP_URL");
+  if (smtpUrl !== null) {
+    let smtp: URL | null = null;
+    try {
+      smtp = new URL(smtpUrl);
+    } catch {
+      smtp = null;
+    }
+    if (!smtp || !/^smtps?:$/.test(smtp.protocol) || !smtp.hostname || /\s/.test(smtpUrl)) {
+      throw new EnvError("SMTP_URL", "expected smtp://user:pass@host:port or smtps://user:pass@host:port");
+    }
+  }
+  const emailFrom = text(env, "NOTIFY_EMAIL_FROM");
+  if (emailFrom !== null && !EMAIL.test(emailFrom)) throw new EnvError("NOTIFY_EMAIL_FROM", `expected an e-mail address, got "${emailFrom}"`);
+  const emailTo = (text(env, "NOTIFY_EMAIL_TO") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const badTo = emailTo.find((a) => !EMAIL.test(a));
+  if (badTo !== undefined) throw new EnvError("NOTIFY_EMAIL_TO", `expected comma-separated e-mail addresses, got "${badTo}"`);
+  if (smtpUrl !== null && emailTo.length === 0) throw new EnvError("NOTIFY_EMAIL_TO", "required when SMTP_URL is set");
+  return { telegramBotToken: token, telegramApiUrl: apiUrl.replace(/\/+$/, ""), telegramChatIds: chatIds, smtpUrl, emailFrom, emailTo };
+}
+
 export function readEnv(env: Env = process.env): RuntimeEnv {
   const dataDir = text(env, "DATA_DIR") ?? path.resolve("data");
   const masterKey = text(env, "MASTER_KEY");
@@ -223,5 +275,6 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     rpcUrl: rpcUrl(env),
     chainId: chainId(env),
     subgraph: subgraph(env),
+    notification: notification(env),
   };
 }

@@ -1,0 +1,4 @@
+export * from "./types";
+export * from "./routing";
+export * from "./telegram";
+export * from "./email";

@@ -1,0 +1,336 @@
+/**
+ * Notifications over Telegram (Bot API sendMessage to TELEGRAM_API_URL) and e-mail
+ * (SMTP_URL via nodemailer). Consumes the durable bus channels `alert.raised`,
+ * `alert.resolved` and `notification.requested` in group "notification", so nothing
+ * is lost while a channel or this service is down: a failed delivery throws, the bus
+ * retries it (retryDelay + backoff, at most maxRetries times) and finally
+ * dead-letters it to `<namespace>.<channel>.notification.DLQ`. Deliveries are
+ * remembered per (messageId, channel, recipient), so a retry or a RabbitMQ
+ * redelivery never sends the same message twice to a recipient that got it.
+ * Producers only publish to the bus: a notification failure never blocks trading.
+ *
+ * Routing by severity (setting `routing`, default lib/notification/routing.ts):
+ *   info → telegram, warning → telegram, critical → telegram + email.
+ *
+ * Telegram commands (getUpdates long-polling, setting `pollCommands`), from chats in
+ * TELEGRAM_CHAT_IDS only — other chats get a refusal and nothing runs:
+ *   /status  nodes and services ($node.list, $node.services, $node.health)
+ *   /pnl     `mm.pnl` if a market maker runs, else "not available yet"
+ *   /balance `cex.balance {exchange: "paper"}`
+ *   /stop    `mm.killSwitch {reason}` if a market maker runs, else says it is not running
+ * The bot token and the SMTP password never appear in logs, errors or answers.
+ */
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Errors } from "moleculer";
+import type { DurableMessage } from "../lib/durable-bus/types";
+import {
+  DeliveryLog,
+  EmailSender,
+  HELP_TEXT,
+  PayloadError,
+  TelegramClient,
+  backoffMs,
+  checkRouting,
+  decideCommand,
+  fromAlert,
+  fromRequest,
+  route,
+  type BotCommand,
+  type ChannelName,
+  type Notification,
+  type Routing,
+  type TelegramUpdate,
+} from "../lib/notification";
+import { dataReply, statusReply } from "../lib/notification/replies";
+import type { RuntimeEnv } from "../lib/runtime/env";
+
+export interface NotificationSettings {
+  routing: Routing;
+  /** Durable-bus retries after the first failed delivery, then the DLQ. */
+  maxRetries: number;
+  /** The bus's wait before a retry, ms; each retry n also waits backoffBaseMs·2^(n-1) (capped at backoffMaxMs). */
+  retryDelayMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Per-request timeout of Telegram and SMTP, ms. */
+  timeoutMs: number;
+  /** Poll Telegram for commands (run it on one node only: Telegram allows one getUpdates poller per bot). */
+  pollCommands: boolean;
+  /** getUpdates long-poll timeout, s. */
+  pollTimeoutSeconds: number;
+  /** Wait after a failed getUpdates, ms. */
+  pollErrorDelayMs: number;
+}
+
+export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
+  routing: checkRouting({}),
+  maxRetries: 8,
+  retryDelayMs: 500,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+  timeoutMs: 10_000,
+  pollCommands: true,
+  pollTimeoutSeconds: 25,
+  pollErrorDelayMs: 5_000,
+};
+
+export const NOTIFICATION_GROUP = "notification";
+
+interface Counters {
+  delivered: number;
+  failed: number;
+  skipped: number;
+}
+
+interface NotificationVars {
+  telegram: TelegramClient | null;
+  email: EmailSender | null;
+  chatIds: string[];
+  available: Set<ChannelName>;
+  deliveries: DeliveryLog;
+  counters: Record<ChannelName, Counters>;
+  polling: Promise<void> | null;
+  pollAbort: AbortController | null;
+  updateOffset: number;
+}
+
+interface NotificationMethods {
+  deliver(n: Notification, raw: DurableMessage): Promise<void>;
+  pollLoop(signal: AbortSignal): Promise<void>;
+  handleUpdate(update: TelegramUpdate): Promise<void>;
+  runCommand(command: BotCommand, chatId: string): Promise<string>;
+  callIfRunning(action: string, params: object): Promise<{ running: false } | { running: true; result: unknown }>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+const SEVERITY = { type: "enum", values: ["info", "warning", "critical"] } as const;
+
+export default function createNotificationService(env: RuntimeEnv, overrides: Partial<NotificationSettings> = {}): ServiceSchema {
+  const settings: NotificationSettings = { ...DEFAULT_NOTIFICATION_SETTINGS, ...overrides, routing: checkRouting(overrides.routing ?? DEFAULT_NOTIFICATION_SETTINGS.routing) };
+  const cfg = env.notification;
+  const channel = (parse: (payload: unknown) => Notification) => ({
+    group: NOTIFICATION_GROUP,
+    maxRetries: settings.maxRetries,
+    retryDelay: settings.retryDelayMs,
+    async handler(this: NotificationThis, payload: unknown, raw: DurableMessage) {
+      await this.deliver(parse(payload), raw);
+    },
+  });
+  type NotificationThis = NotificationVars & NotificationMethods & { logger: { warn(...a: unknown[]): void } };
+
+  const schema: ServiceSchema<ServiceSettingSchema & NotificationSettings, NotificationMethods, NotificationVars> = {
+    name: "notification",
+    settings,
+
+    channels: {
+      "alert.raised": channel((p) => fromAlert("alert.raised", p)),
+      "alert.resolved": channel((p) => fromAlert("alert.resolved", p)),
+      "notification.requested": channel(fromRequest),
+    },
+
+    actions: {
+      status: {
+        rest: "GET /status",
+        role: "viewer",
+        summary: "Which channels are configured, the severity routing and delivery counters (no secrets)",
+        handler() {
+          return {
+            channels: {
+              telegram: { configured: this.available.has("telegram"), chats: this.chatIds.length, commands: Boolean(this.telegram && this.settings.pollCommands) },
+              email: { configured: this.available.has("email"), recipients: cfg.emailTo.length },
+            },
+            routing: this.settings.routing,
+            counters: this.counters,
+          };
+        },
+      },
+
+      send: {
+        rest: "POST /send",
+        role: "admin",
+        summary: "Queue a notification on the durable bus (routed by severity unless channels are given)",
+        params: {
+          severity: { ...SEVERITY, default: "info" },
+          title: { type: "string", min: 1, max: 200, optional: true },
+          text: { type: "string", min: 1, max: 3500 },
+          channels: { type: "array", items: { type: "enum", values: ["telegram", "email"] }, optional: true, min: 1 },
+        },
+        async handler(ctx: Context<{ severity: string; title?: string; text: string; channels?: ChannelName[] }>) {
+          const messageId = `notification:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 10)}`;
+          await this.broker.sendToChannel("notification.requested", ctx.params, { messageId });
+          return { queued: true, messageId };
+        },
+      },
+    },
+
+    methods: {
+      async deliver(n, raw) {
+        if (raw.retries > 0) await sleep(backoffMs(raw.retries, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
+        const targets = route(this.settings.routing, n, this.available);
+        const failures: string[] = [];
+        for (const target of targets) {
+          if (target === "telegram" && this.telegram) {
+            for (const chatId of this.chatIds) {
+              const key = `${raw.channel}|${raw.messageId}|telegram|${chatId}`;
+              if (this.deliveries.has(key)) {
+                this.counters.telegram.skipped++;
+                continue;
+              }
+              try {
+                await this.telegram.sendMessage(chatId, n.text);
+                this.deliveries.add(key);
+                this.counters.telegram.delivered++;
+              } catch (err) {
+                this.counters.telegram.failed++;
+                failures.push((err as Error).message);
+              }
+            }
+          } else if (target === "email") {
+            const key = `${raw.channel}|${raw.messageId}|email`;
+            if (this.deliveries.has(key)) {
+              this.counters.email.skipped++;
+              continue;
+            }
+            try {
+              if (!this.email) throw new Error("the e-mail sender is not started");
+              await this.email.send(`[mmesh] ${n.title}`, n.text, raw.messageId);
+              this.deliveries.add(key);
+              this.counters.email.delivered++;
+            } catch (err) {
+              this.counters.email.failed++;
+              failures.push((err as Error).message);
+            }
+          }
+        }
+        if (failures.length > 0) {
+          // Thrown so the durable bus retries it (then dead-letters); messages are already masked.
+          throw new Errors.MoleculerRetryableError(`Notification ${raw.messageId} not delivered: ${failures.join("; ")}`, 503, "NOTIFICATION_DELIVERY_FAILED", { messageId: raw.messageId });
+        }
+      },
+
+      async pollLoop(signal) {
+        const telegram = this.telegram as TelegramClient;
+        while (!signal.aborted) {
+          try {
+            const updates = await telegram.getUpdates(this.updateOffset, this.settings.pollTimeoutSeconds, signal);
+            for (const update of updates) {
+              this.updateOffset = Math.max(this.updateOffset, update.update_id + 1);
+              if (signal.aborted) break;
+              await this.handleUpdate(update);
+            }
+          } catch (err) {
+            if (signal.aborted) break;
+            this.logger.warn(`Telegram command polling failed, retrying in ${this.settings.pollErrorDelayMs} ms: ${(err as Error).message}`);
+            await sleep(this.settings.pollErrorDelayMs, signal);
+          }
+        }
+      },
+
+      async handleUpdate(update) {
+        const decision = decideCommand(update, new Set(this.chatIds));
+        if (decision.kind === "ignore") return;
+        let reply: string;
+        if (decision.kind === "refuse") {
+          this.logger.warn(`Refused a Telegram command from chat ${decision.chatId} (not in TELEGRAM_CHAT_IDS)`);
+          reply = decision.reply;
+        } else if (decision.kind === "unknown") {
+          reply = decision.reply;
+        } else {
+          this.logger.info(`Telegram command /${decision.command} from chat ${decision.chatId}`);
+          try {
+            reply = await this.runCommand(decision.command, decision.chatId);
+          } catch (err) {
+            reply = `/${decision.command} failed: ${(err as Error).message}`.slice(0, 500);
+          }
+        }
+        try {
+          await (this.telegram as TelegramClient).sendMessage(decision.chatId, reply);
+        } catch (err) {
+          this.logger.warn(`Cannot answer chat ${decision.chatId}: ${(err as Error).message}`);
+        }
+      },
+
+      async runCommand(command, chatId) {
+        switch (command) {
+          case "help":
+            return HELP_TEXT;
+          case "status": {
+            const [nodes, services, health] = await Promise.all([
+              this.broker.call("$node.list", { onlyAvailable: false }),
+              this.broker.call("$node.services", { onlyAvailable: true, skipInternal: true, withActions: false, withEvents: false }),
+              this.broker.call("$node.health"),
+            ]);
+            return statusReply(nodes as never, services as never, health as never);
+          }
+          case "pnl": {
+            const res = await this.callIfRunning("mm.pnl", {});
+            return res.running ? dataReply("PnL", res.result) : "PnL is not available yet (no market maker is running).";
+          }
+          case "balance": {
+            const res = await this.callIfRunning("cex.balance", { exchange: "paper" });
+            return res.running ? dataReply("Balances on paper", res.result) : "Balances are not available (the cex service is not running).";
+          }
+          case "stop": {
+            const res = await this.callIfRunning("mm.killSwitch", { reason: `Telegram /stop from chat ${chatId}` });
+            if (!res.running) return "The market maker is not running; there is nothing to stop.";
+            return dataReply("Kill switch tripped: the market maker cancels its orders and stops quoting.", res.result);
+          }
+        }
+      },
+
+      async callIfRunning(action, params) {
+        // Checked first: a missing service is a retryable error and the broker would retry it.
+        if (this.broker.findNextActionEndpoint(action) instanceof Error) return { running: false };
+        return { running: true, result: await this.broker.call(action, params) };
+      },
+    },
+
+    created() {
+      this.chatIds = cfg.telegramChatIds;
+      this.telegram = cfg.telegramBotToken ? new TelegramClient({ baseUrl: cfg.telegramApiUrl, token: cfg.telegramBotToken, timeoutMs: this.settings.timeoutMs }) : null;
+      this.email = null;
+      this.available = new Set<ChannelName>();
+      if (this.telegram && this.chatIds.length > 0) this.available.add("telegram");
+      if (cfg.smtpUrl && cfg.emailTo.length > 0) this.available.add("email");
+      this.deliveries = new DeliveryLog();
+      this.counters = { telegram: { delivered: 0, failed: 0, skipped: 0 }, email: { delivered: 0, failed: 0, skipped: 0 } };
+      this.polling = null;
+      this.pollAbort = null;
+      this.updateOffset = 0;
+    },
+
+    started() {
+      // Created per start: stopped() closes it.
+      this.email = cfg.smtpUrl && cfg.emailTo.length > 0
+        ? new EmailSender({ smtpUrl: cfg.smtpUrl, from: cfg.emailFrom ?? "mmesh@localhost", to: cfg.emailTo, timeoutMs: this.settings.timeoutMs })
+        : null;
+      const parts = [
+        this.telegram ? `Telegram ${this.telegram.maskedUrl} to ${this.chatIds.length} chat(s)` : "Telegram off (no TELEGRAM_BOT_TOKEN)",
+        this.email ? `e-mail via ${this.email.maskedUrl} to ${cfg.emailTo.length} recipient(s)` : "e-mail off (no SMTP_URL)",
+      ];
+      this.logger.info(`Notifications: ${parts.join("; ")}`);
+      for (const sev of Object.keys(this.settings.routing) as Array<keyof Routing>) {
+        const missing = this.settings.routing[sev].filter((c) => !this.available.has(c));
+        if (missing.length > 0) this.logger.warn(`Severity ${sev} is routed to ${missing.join(", ")}, which is not configured: skipped`);
+      }
+      if (this.telegram && this.settings.pollCommands) {
+        this.pollAbort = new AbortController();
+        this.polling = this.pollLoop(this.pollAbort.signal);
+      }
+    },
+
+    async stopped() {
+      this.pollAbort?.abort();
+      await this.polling;
+      this.polling = null;
+      this.email?.close();
+      this.email = null;
+    },
+  };
+  return schema as unknown as ServiceSchema;
+}

@@ -1,0 +1,164 @@
+/**
+ * The alerting service end to end on one node (embedded SQLite config, real RabbitMQ
+ * durable bus, the notification service delivering to a fake Telegram API): rules
+ * written with config.set, events and metric values that trip them, alert.raised
+ * delivered to Telegram, the clearing condition delivering alert.resolved; the
+ * active/test actions through the gateway.
+ */
+import amqplib from "amqplib";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { createBrokerOptions } from "../../moleculer.config";
+import createAlertingService from "../../services/alerting.service";
+import createApiService from "../../services/api.service";
+import createAuthService from "../../services/auth.service";
+import createConfigService from "../../services/config.service";
+import createNotificationService from "../../services/notification.service";
+import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
+import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
+import { gatewayUrl, http, waitForRoute } from "../support/http";
+
+jest.setTimeout(30_000);
+
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const CHAT = "4242";
+const CHANNELS = ["alert.raised", "alert.resolved", "notification.requested"];
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("alerting service: rules from config to Telegram over the durable bus", () => {
+  let telegram: FakeTelegram;
+  let env: ReturnType<typeof testEnv>;
+  let broker: ServiceBroker;
+  let base: string;
+  let adminToken: string;
+  const localEvents: Array<{ name: string; payload: any }> = [];
+
+  const texts = () => telegram.sentTo(CHAT).map((m) => m.text);
+  const setRule = (name: string, body: object) => broker.call("config.set", { kind: "alerts", name, body });
+  const ruleLoaded = (name: string) => async () =>
+    (await broker.call<{ rules: Array<{ name: string }> }>("alerting.rules")).rules.some((r) => r.name === name);
+
+  beforeAll(async () => {
+    telegram = await startFakeTelegram();
+    env = testEnv({ AMQP_URL, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_URL: telegram.url, TELEGRAM_CHAT_IDS: CHAT, RATE_LIMIT_PER_MINUTE: "10000" });
+    const listener: ServiceSchema = {
+      name: "alert-listener",
+      events: {
+        "alert.raised"(ctx) {
+          localEvents.push({ name: "alert.raised", payload: ctx.params });
+        },
+        "alert.resolved"(ctx) {
+          localEvents.push({ name: "alert.resolved", payload: ctx.params });
+        },
+      },
+    };
+    broker = new ServiceBroker({ ...createBrokerOptions(env), logger: false, metrics: { enabled: true, reporter: [] } });
+    broker.createService(createApiService(env));
+    broker.createService(createAuthService(env));
+    broker.createService(createConfigService(env));
+    broker.createService(createNotificationService(env, { pollCommands: false, retryDelayMs: 50, backoffBaseMs: 50 }));
+    broker.createService(createAlertingService(env, { evaluateIntervalMs: 50, configRetryMs: 100 }));
+    broker.createService(listener);
+    await broker.start();
+    base = gatewayUrl(broker);
+    await waitForRoute(base, "/api/v1/auth/login");
+    adminToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } })).body.accessToken;
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    const conn = await amqplib.connect(AMQP_URL);
+    const ch = await conn.createChannel();
+    for (const c of CHANNELS) {
+      await ch.deleteQueue(`${env.namespace}.${c}.notification`);
+      await ch.deleteQueue(`${env.namespace}.${c}.notification.DLQ`);
+      await ch.deleteExchange(`${env.namespace}.${c}`);
+    }
+    await ch.close();
+    await conn.close();
+    await telegram?.close();
+    env?.cleanup();
+  });
+
+  it("raises on an event rule set through config.set and resolves on the clearing event", async () => {
+    await setRule("kill-switch", { source: "event", subject: "mm.kill_switch.tripped", severity: "critical", cooldownMs: 0, message: "Kill switch tripped on {market}" });
+    await waitFor(ruleLoaded("kill-switch"), 5000, "rule loaded");
+
+    await broker.broadcast("mm.kill_switch.tripped", { market: "btc-paper", reason: "drawdown" });
+    await broker.broadcast("mm.kill_switch.tripped", { market: "btc-paper", reason: "again" }); // deduplicated
+    await waitFor(() => texts().some((t) => t.includes("CRITICAL: Kill switch tripped on btc-paper")), 10_000, "alert.raised on Telegram");
+    const active = await broker.call<any[]>("alerting.active");
+    expect(active).toMatchObject([{ alertId: "kill-switch{market=btc-paper}", status: "firing", severity: "critical", occurrences: 2 }]);
+
+    await broker.broadcast("mm.kill_switch.reset", { market: "btc-paper" });
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: Kill switch tripped on btc-paper")), 10_000, "alert.resolved on Telegram");
+    expect(texts().filter((t) => t.includes("Kill switch tripped on btc-paper"))).toHaveLength(2); // one raise, one resolve
+    expect(await broker.call("alerting.active")).toEqual([]);
+    // Local listeners got the same as Moleculer events.
+    expect(localEvents.filter((e) => e.payload.rule === "kill-switch").map((e) => e.name)).toEqual(["alert.raised", "alert.resolved"]);
+  });
+
+  it("evaluates a metric rule over broker.metrics with its for-duration, then resolves when the value clears", async () => {
+    broker.metrics.register({ type: "gauge", name: "mmesh_test_drawdown_ratio", labelNames: ["market"] });
+    broker.metrics.set("mmesh_test_drawdown_ratio", 0.02, { market: "eth-paper" });
+    await setRule("drawdown", {
+      source: "metric",
+      subject: "mmesh_test_drawdown_ratio",
+      condition: { op: ">", threshold: 0.1 },
+      forMs: 300,
+      cooldownMs: 1000,
+      severity: "warning",
+      message: "Drawdown {value} above {threshold} on {market}",
+    });
+    await waitFor(ruleLoaded("drawdown"), 5000, "rule loaded");
+    const t0 = Date.now();
+    broker.metrics.set("mmesh_test_drawdown_ratio", 0.15, { market: "eth-paper" });
+    await waitFor(async () => (await broker.call<any[], object>("alerting.active", { includePending: true })).some((a) => a.status === "pending"), 5000, "pending");
+    await waitFor(() => texts().some((t) => t.includes("WARNING: Drawdown 0.15 above 0.1 on eth-paper")), 10_000, "raised");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+
+    broker.metrics.set("mmesh_test_drawdown_ratio", 0.01, { market: "eth-paper" });
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: Drawdown 0.01 above 0.1 on eth-paper")), 10_000, "resolved");
+    // Back above within the cool-down: not raised again.
+    broker.metrics.set("mmesh_test_drawdown_ratio", 0.3, { market: "eth-paper" });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(texts().filter((t) => t.includes("WARNING: Drawdown"))).toHaveLength(1);
+  });
+
+  it("watches Moleculer's $node.disconnected / $node.connected", async () => {
+    await setRule("node-down", { source: "event", subject: "$node.disconnected", severity: "warning", cooldownMs: 0, message: "Node {nodeID} is down" });
+    await waitFor(ruleLoaded("node-down"), 5000, "rule loaded");
+    await broker.broadcastLocal("$node.disconnected", { node: { id: "worker-7" }, unexpected: true });
+    await waitFor(() => texts().some((t) => t.includes("WARNING: Node worker-7 is down")), 10_000, "node down");
+    await broker.broadcastLocal("$node.connected", { node: { id: "worker-7" }, reconnected: true });
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: Node worker-7 is down")), 10_000, "node back");
+  });
+
+  it("removes a rule's firing alert when the rule is removed", async () => {
+    await setRule("hedge", { source: "event", subject: "order.hedge_failed", severity: "critical", message: "Hedge failed on {exchange}" });
+    await waitFor(ruleLoaded("hedge"), 5000, "rule loaded");
+    await broker.broadcast("order.hedge_failed", { exchange: "paper", orderId: "o-1" });
+    await waitFor(() => texts().some((t) => t.includes("CRITICAL: Hedge failed on paper")), 10_000, "hedge raised");
+    await broker.call("config.remove", { kind: "alerts", name: "hedge" });
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: Hedge failed on paper") && t.includes("rule-removed")), 10_000, "hedge resolved");
+  });
+
+  it("serves alerting.active to a token holder and alerting.test to an admin over HTTP", async () => {
+    expect((await http(base, "GET", "/api/v1/alerting/active")).status).toBe(401);
+    const active = await http(base, "GET", "/api/v1/alerting/active", { token: adminToken });
+    expect(active.status).toBe(200);
+    expect(Array.isArray(active.body)).toBe(true);
+    const test = await http(base, "POST", "/api/v1/alerting/test", { token: adminToken, body: { severity: "info", message: "Is anyone there?" } });
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ published: true, alert: { rule: "alerting.test", severity: "info" } });
+    await waitFor(() => texts().some((t) => t.includes("INFO: Is anyone there?")), 10_000, "test alert");
+    const bad = await http(base, "POST", "/api/v1/alerting/test", { token: adminToken, body: { severity: "loud" } });
+    expect(bad.status).toBe(422);
+  });
+});
