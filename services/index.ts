@@ -9,6 +9,7 @@ import createCexPriceFeedService from "./cex-price-feed.service";
 import createConfigService from "./config.service";
 import createFeeService from "./fee.service";
 import createKeysService from "./keys.service";
+import createWalletService from "./wallet.service";
 import createSubgraphService from "./subgraph.service";
 import createNotificationService from "./notification.service";
 import createAlertingService from "./alerting.service";
@@ -21,6 +22,7 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   cex: createCexService,
   "cex-price-feed": createCexPriceFeedService,
   fee: createFeeService,
+  wallet: createWalletService,
   subgraph: createSubgraphService,
   notification: createNotificationService,
   alerting: createAlertingService,

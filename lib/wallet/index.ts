@@ -1,0 +1,4 @@
+export * from "./errors";
+export * from "./fees";
+export * from "./nonce";
+export * from "./wallet";
