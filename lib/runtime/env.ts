@@ -169,18 +169,21 @@ function bodyLimit(env: Env): string {
   return raw;
 }
 
+/** A URL whose scheme is one of `protocols` (e.g. ["http:", "https:"]), or null when it does not parse or match. */
+function urlWithScheme(raw: string, protocols: string[]): URL | null {
+  if (/\s/.test(raw)) return null;
+  try {
+    const url = new URL(raw);
+    return protocols.includes(url.protocol) && url.hostname ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 /** SUBGRAPH_URL must be http(s); its value is never echoed, since a gateway URL can carry the API key. */
 function subgraph(env: Env): RuntimeEnv["subgraph"] {
   const url = text(env, "SUBGRAPH_URL");
-  if (url !== null) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || /\s/.test(url)) throw new EnvError("SUBGRAPH_URL", "expected an http:// or https:// URL");
-  }
+  if (url !== null && !urlWithScheme(url, ["http:", "https:"])) throw new EnvError("SUBGRAPH_URL", "expected an http:// or https:// URL");
   const apiKey = text(env, "SUBGRAPH_API_KEY");
   if (apiKey !== null && !/^[A-Za-z0-9_.-]{8,256}$/.test(apiKey)) {
     throw new EnvError("SUBGRAPH_API_KEY", "expected 8-256 letters, digits, '_', '.' or '-'");
@@ -211,27 +214,13 @@ function notification(env: Env): NotificationEnv {
     throw new EnvError("TELEGRAM_BOT_TOKEN", "expected <bot id>:<secret> as issued by @BotFather");
   }
   const apiUrl = text(env, "TELEGRAM_API_URL") ?? "https://api.telegram.org";
-  let parsed: URL | null = null;
-  try {
-    parsed = new URL(apiUrl);
-  } catch {
-    parsed = null;
-  }
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || /\s/.test(apiUrl)) throw new EnvError("TELEGRAM_API_URL", "expected an http:// or https:// URL");
+  if (!urlWithScheme(apiUrl, ["http:", "https:"])) throw new EnvError("TELEGRAM_API_URL", "expected an http:// or https:// URL");
   const chatIds = (text(env, "TELEGRAM_CHAT_IDS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const badChat = chatIds.find((id) => !/^-?\d{1,20}$/.test(id));
   if (badChat !== undefined) throw new EnvError("TELEGRAM_CHAT_IDS", `expected comma-separated numeric chat ids, got "${badChat}"`);
   const smtpUrl = text(env, "SMTP_URL");
-  if (smtpUrl !== null) {
-    let smtp: URL | null = null;
-    try {
-      smtp = new URL(smtpUrl);
-    } catch {
-      smtp = null;
-    }
-    if (!smtp || !/^smtps?:$/.test(smtp.protocol) || !smtp.hostname || /\s/.test(smtpUrl)) {
-      throw new EnvError("SMTP_URL", "expected smtp://user:pass@host:port or smtps://user:pass@host:port");
-    }
+  if (smtpUrl !== null && !urlWithScheme(smtpUrl, ["smtp:", "smtps:"])) {
+    throw new EnvError("SMTP_URL", "expected smtp://user:pass@host:port or smtps://user:pass@host:port");
   }
   const emailFrom = text(env, "NOTIFY_EMAIL_FROM");
   if (emailFrom !== null && !EMAIL.test(emailFrom)) throw new EnvError("NOTIFY_EMAIL_FROM", `expected an e-mail address, got "${emailFrom}"`);
