@@ -13,6 +13,9 @@ import createWalletService from "./wallet.service";
 import createSubgraphService from "./subgraph.service";
 import createNotificationService from "./notification.service";
 import createAlertingService from "./alerting.service";
+import createLiquidityService from "./liquidity.service";
+import createDexService from "./dex.service";
+import createDexPriceFeedService from "./dex-price-feed.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -26,6 +29,9 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   subgraph: createSubgraphService,
   notification: createNotificationService,
   alerting: createAlertingService,
+  liquidity: createLiquidityService,
+  dex: createDexService,
+  "dex-price-feed": createDexPriceFeedService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

@@ -123,6 +123,28 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
           return { account: owner, token: t.symbol ?? t.address, spender: ctx.params.spender, allowance: fromBaseUnits(v, t.decimals), baseUnits: v.toString() };
         },
       },
+      sendTx: {
+        // Internal (no REST route): contract calls for other services (dex, liquidity) signed here,
+        // so each account keeps ONE nonce sequence whichever service sends.
+        summary: "Sign and send a contract call from an account (internal); wait=true returns the mined record",
+        params: {
+          account: "string",
+          to: ADDRESS,
+          data: { type: "string", pattern: /^0x([0-9a-fA-F]{2})*$/ },
+          value: { type: "string", pattern: /^\d+$/, optional: true },
+          gasLimit: { type: "string", pattern: /^\d+$/, optional: true },
+          kind: { type: "enum", values: ["call", "approve"], optional: true },
+          wait: { type: "boolean", optional: true },
+          timeoutMs: { type: "number", integer: true, positive: true, optional: true },
+        },
+        async handler(this: WalletVars & Record<string, any>, ctx: Context<{ account: string; to: string; data: string; value?: string; gasLimit?: string; kind?: "call" | "approve"; wait?: boolean; timeoutMs?: number }>) {
+          const p = ctx.params;
+          const rec = await this.wallet!.send(p.account, { to: p.to, data: p.data, value: p.value ? BigInt(p.value) : undefined, gasLimit: p.gasLimit ? BigInt(p.gasLimit) : undefined }, p.kind ?? "call");
+          this.sent(ctx, rec);
+          if (!p.wait) return rec;
+          return { ...(await this.wallet!.waitFor(rec.hash, this.settings.confirmations, p.timeoutMs)) };
+        },
+      },
       tx: {
         rest: "GET /tx/:hash",
         role: "viewer",

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { maskUrl } from "./mask";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;

@@ -1,0 +1,6 @@
+export * from "./errors";
+export * from "./math";
+export * from "./pools";
+export * from "./quote";
+export * from "./swap";
+export * from "./trade";

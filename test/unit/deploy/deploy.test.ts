@@ -1,0 +1,471 @@
+/**
+ * Deploy files, validated offline (no Docker engine, no cluster, no AWS account):
+ * - docker-compose.yml against the Compose specification schema (dclint's copy), its
+ *   depends_on graph, health checks, and every mmesh node's environment against what
+ *   lib/runtime/env.ts reads (and through readEnv itself);
+ * - Prometheus scrape config and the Grafana dashboard against the nodes and metric names;
+ * - the Dockerfile's stages, user, CMD and health check;
+ * - k8s/ manifests through kubernetes-models' validators (ESM-only, so in a child node
+ *   process) plus explicit structure checks the validators do not make;
+ * - the AWS CDK app, synthesized offline and tested with aws-cdk-lib/assertions.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import YAML from "yaml";
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { KNOWN_SERVICES, readEnv } from "../../../lib/runtime/env";
+import { KEYSTORE_PREFIX, MmeshStack, NODE_GROUPS } from "../../../deploy/aws/mmesh-stack";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+
+type Obj = Record<string, any>;
+
+/** Every variable name lib/runtime/env.ts reads. */
+function envNamesReadByCode(): Set<string> {
+  const source = read("lib/runtime/env.ts");
+  const names = new Set<string>();
+  const patterns = [/\btext\(env, "([A-Z0-9_]+)"/g, /\bport\(env, "([A-Z0-9_]+)"/g, /\bpositiveInt\(env, "([A-Z0-9_]+)"/g, /\bEnvError\("([A-Z0-9_]+)"/g];
+  for (const re of patterns) for (const m of source.matchAll(re)) names.add(m[1]);
+  return names;
+}
+const READ = envNamesReadByCode();
+const KNOWN = new Set<string>(KNOWN_SERVICES);
+/** Values that must come from outside the file (env file, Secret, Secrets Manager). */
+const SECRET_VARS = ["MASTER_KEY", "JWT_SECRET", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN", "SMTP_URL"];
+/** Group name -> services, as docker-compose.yml, k8s/ and the CDK app must all draw them. */
+const GROUPS: Record<string, string[]> = Object.fromEntries(Object.entries(NODE_GROUPS).map(([g, s]) => [g, [...s]]));
+
+const SAMPLES: Record<string, string> = {
+  POSTGRES_PASSWORD: "pg-secret",
+  RABBITMQ_PASSWORD: "mq-secret",
+  GRAFANA_ADMIN_PASSWORD: "grafana-secret",
+  JWT_SECRET: "j".repeat(40),
+  MASTER_KEY: "m".repeat(16),
+};
+/** Resolves Compose ${VAR}, ${VAR:-default}, ${VAR:?error} with sample secrets. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+    if (name in SAMPLES) return SAMPLES[name];
+    if (op?.endsWith("-")) return arg ?? "";
+    if (op?.endsWith("?")) throw new Error(`no sample for required ${name}`);
+    return "";
+  });
+}
+const isInterpolation = (v: unknown) => typeof v === "string" && /^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$/.test(v);
+
+describe("docker-compose.yml", () => {
+  const compose: Obj = YAML.parse(read("docker-compose.yml"), { merge: true });
+  const services: Obj = compose.services;
+  const nodes = Object.entries(services).filter(([, s]) => s.environment?.SERVICES !== undefined);
+  const INFRA = ["nats", "rabbitmq", "redis", "postgres"];
+
+  it("is valid against the Compose specification schema", () => {
+    // Ajv's default dialect is draft-07; the schema names it by an https URL Ajv does not know.
+    const { $schema, ...schema } = JSON.parse(read("node_modules/dclint/schemas/compose.schema.json"));
+    expect($schema).toMatch(/draft-07/);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    const ok = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it("runs the infrastructure, observability and the four node groups", () => {
+    for (const name of [...INFRA, "prometheus", "grafana"]) expect(services[name]).toBeDefined();
+    expect(nodes.map(([n]) => n).sort()).toEqual(Object.keys(GROUPS).sort());
+  });
+
+  it("has every depends_on target defined, and waits for healthy infrastructure", () => {
+    for (const [name, s] of Object.entries(services)) {
+      const deps = Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d: string) => [d, {}])) : (s.depends_on ?? {});
+      for (const [target, spec] of Object.entries<Obj>(deps)) {
+        expect({ name, target, defined: target in services }).toEqual({ name, target, defined: true });
+        expect(target).not.toBe(name);
+        if (spec.condition === "service_healthy") expect(services[target].healthcheck).toBeDefined();
+      }
+    }
+    for (const [name, s] of nodes) {
+      for (const infra of INFRA) expect({ name, infra, condition: s.depends_on?.[infra]?.condition }).toEqual({ name, infra, condition: "service_healthy" });
+    }
+  });
+
+  it("gives every service a restart policy and a health check", () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect({ name, restart: s.restart }).toEqual({ name, restart: "unless-stopped" });
+      expect({ name, test: Array.isArray(s.healthcheck?.test) }).toEqual({ name, test: true });
+    }
+    const gateway = services.gateway.healthcheck.test.join(" ");
+    expect(gateway).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:3000\/api\/v1\/health'\)/);
+    for (const [name, s] of nodes.filter(([n]) => n !== "gateway")) {
+      expect({ name, test: s.healthcheck.test.join(" ") }).toEqual({ name, test: expect.stringContaining("fetch('http://127.0.0.1:3030/metrics')") });
+    }
+  });
+
+  it("runs one image with SERVICES choosing each node's services, covering every known service once", () => {
+    const images = new Set(nodes.map(([, s]) => s.image));
+    expect([...images]).toEqual(["mmesh:latest"]);
+    expect(nodes.filter(([, s]) => s.build).map(([n]) => n)).toEqual(["gateway"]);
+    const seen: string[] = [];
+    for (const [name, s] of nodes) {
+      const list = String(s.environment.SERVICES).split(",");
+      for (const svc of list) expect({ name, svc, known: KNOWN.has(svc) }).toEqual({ name, svc, known: true });
+      expect(list).toEqual(GROUPS[name]);
+      seen.push(...list);
+    }
+    expect([...seen].sort()).toEqual([...KNOWN_SERVICES].sort());
+  });
+
+  it("sets only variables the code reads, and the ones a distributed node needs", () => {
+    for (const [name, s] of nodes) {
+      const env: Obj = s.environment;
+      for (const key of Object.keys(env)) expect({ name, key, read: READ.has(key) }).toEqual({ name, key, read: true });
+      for (const key of ["SERVICES", "NODE_ID", "NAMESPACE", "TRANSPORTER", "CACHER", "DATABASE_URL", "AMQP_URL", "METRICS_PORT"]) {
+        expect({ name, key, present: key in env }).toEqual({ name, key, present: true });
+      }
+      expect(env.TRANSPORTER).toBe("nats://nats:4222");
+      expect(env.CACHER).toBe("redis://redis:6379");
+      expect(env.METRICS_PORT).toBe("3030");
+      expect(env.DATABASE_URL).toMatch(/^postgres:\/\/mmesh:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432\/mmesh$/);
+      expect(env.AMQP_URL).toMatch(/^amqp:\/\/mmesh:\$\{RABBITMQ_PASSWORD[^}]*\}@rabbitmq:5672$/);
+    }
+    const gw = services.gateway.environment;
+    expect(gw.API_HOST).toBe("0.0.0.0");
+    for (const key of ["JWT_SECRET", "MASTER_KEY", "ADMIN_PASSWORD"]) expect(key in gw).toBe(true);
+    for (const key of ["TELEGRAM_BOT_TOKEN", "SMTP_URL"]) expect(key in services.ops.environment).toBe(true);
+  });
+
+  it("takes every secret from the env file, never a literal", () => {
+    const envExample = read("deploy/compose.env.example");
+    for (const [name, s] of Object.entries(services)) {
+      for (const [key, value] of Object.entries<unknown>(s.environment ?? {})) {
+        if (SECRET_VARS.includes(key) || /PASS(WORD)?$/.test(key)) {
+          expect({ name, key, fromEnvFile: isInterpolation(value) }).toEqual({ name, key, fromEnvFile: true });
+        }
+        for (const m of String(value).matchAll(/\$\{([A-Z0-9_]+)/g)) {
+          expect({ name, variable: m[1], documented: new RegExp(`^${m[1]}=`, "m").test(envExample) }).toEqual({ name, variable: m[1], documented: true });
+        }
+      }
+    }
+    expect(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8")).toMatch(/^\.env$/m);
+    expect(read(".dockerignore")).toMatch(/^\.env$/m);
+  });
+
+  it("gives each node an environment readEnv accepts, running exactly its group", () => {
+    for (const [name, s] of nodes) {
+      const env = Object.fromEntries(Object.entries<unknown>(s.environment).map(([k, v]) => [k, interpolate(String(v))]));
+      const parsed = readEnv(env);
+      expect(parsed.services).toEqual(GROUPS[name]);
+      expect(parsed.transporter).toBe("nats://nats:4222");
+      expect(parsed.cacher).toEqual({ type: "Redis", url: "redis://redis:6379" });
+      expect(parsed.database.dialect).toBe("postgres");
+      expect(parsed.amqpUrl).toMatch(/^amqp:\/\//);
+      expect(parsed.metricsPort).toBe(3030);
+      if (name === "gateway") expect(parsed.apiHost).toBe("0.0.0.0");
+    }
+  });
+});
+
+describe("Prometheus and Grafana", () => {
+  const compose: Obj = YAML.parse(read("docker-compose.yml"), { merge: true });
+  const nodes = Object.entries<Obj>(compose.services).filter(([, s]) => s.environment?.SERVICES !== undefined);
+  const prom: Obj = YAML.parse(read("deploy/prometheus/prometheus.yml"));
+
+  it("scrapes every mmesh node's metrics port", () => {
+    const targets = new Set<string>();
+    for (const job of prom.scrape_configs as Obj[]) {
+      expect(job.metrics_path ?? "/metrics").toBe("/metrics");
+      for (const sd of job.dns_sd_configs ?? []) for (const n of sd.names) targets.add(`${n}:${sd.port}`);
+      for (const sc of job.static_configs ?? []) for (const t of sc.targets) targets.add(t);
+    }
+    for (const [name, s] of nodes) expect(targets.has(`${name}:${s.environment.METRICS_PORT}`)).toBe(true);
+  });
+
+  it("mounts the config and provisioning where the containers read them", () => {
+    expect(compose.services.prometheus.volumes).toContain("./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+    const provider = YAML.parse(read("deploy/grafana/provisioning/dashboards/mmesh.yml")).providers[0];
+    expect(compose.services.grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.options.path}:ro`);
+    expect(compose.services.grafana.volumes).toContain("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro");
+    const datasource = YAML.parse(read("deploy/grafana/provisioning/datasources/prometheus.yml")).datasources[0];
+    expect(datasource.url).toBe("http://prometheus:9090");
+  });
+
+  it("has a dashboard over PnL, inventory, latency, feeds and alerts using metric names that exist", () => {
+    const dashboard = JSON.parse(read("deploy/grafana/dashboards/mmesh.json"));
+    const rows = dashboard.panels.filter((p: Obj) => p.type === "row").map((p: Obj) => p.title);
+    expect(rows).toEqual(["PnL", "Inventory", "Latency", "Feeds", "Alerts"]);
+    const datasource = YAML.parse(read("deploy/grafana/provisioning/datasources/prometheus.yml")).datasources[0];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const METRIC: Record<string, unknown> = require("moleculer").METRIC;
+    const moleculerNames = new Set(Object.values(METRIC).filter((v): v is string => typeof v === "string" && v.includes(".")).map((v) => v.replace(/[.-]/g, "_")));
+    const business = new Set(Object.keys(JSON.parse(read("deploy/grafana/business-metrics.json")).metrics));
+    expect([...business].every((n) => n.startsWith("mmesh_"))).toBe(true);
+    // The two business metrics the alerting service documents are among them.
+    for (const m of read("lib/alerting/selector.ts").matchAll(/\b(mmesh_[a-z_]+)/g)) expect(business.has(m[1])).toBe(true);
+    const used = new Set<string>();
+    for (const panel of dashboard.panels.filter((p: Obj) => p.type !== "row")) {
+      expect(panel.datasource.uid).toBe(datasource.uid);
+      expect(panel.targets.length).toBeGreaterThan(0);
+      for (const t of panel.targets) for (const m of String(t.expr).matchAll(/\b((?:moleculer|mmesh|process|os)_[a-z0-9_]+)/g)) used.add(m[1]);
+    }
+    expect(moleculerNames.has("moleculer_request_total")).toBe(true);
+    for (const name of used) {
+      const base = name.replace(/_(bucket|sum|count)$/, "");
+      expect({ name, exists: moleculerNames.has(name) || moleculerNames.has(base) || business.has(name) }).toEqual({ name, exists: true });
+    }
+    for (const b of business) expect(used.has(b)).toBe(true);
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+  const lines = dockerfile.split("\n").map((l) => l.trim());
+
+  it("builds on node:22-slim in two stages and prunes dev dependencies", () => {
+    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:22-slim AS build", "FROM node:22-slim AS runtime"]);
+    expect(dockerfile).toMatch(/RUN npm ci\b/);
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/COPY --from=build .*\/app\/node_modules/);
+    expect(dockerfile).toMatch(/COPY --from=build .*\/app\/dist/);
+  });
+
+  it("runs as a non-root user with the mmesh entry point and a health check", () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf("AS runtime"));
+    const user = /^USER (\S+)/m.exec(runtime);
+    expect(user).not.toBeNull();
+    expect(["root", "0"]).not.toContain(user![1]);
+    expect(lines[lines.length - 2] === "" ? lines[lines.length - 3] : lines.filter((l) => l.startsWith("CMD")).pop()).toBe('CMD ["node", "dist/bin/mmesh.js"]');
+    expect(runtime).toMatch(/HEALTHCHECK [^\n]*\\\n\s*CMD \["node", "-e", "fetch\(/);
+    expect(fs.existsSync(path.join(ROOT, "bin/mmesh.ts"))).toBe(true);
+  });
+
+  it("copies everything tsconfig compiles, and .dockerignore keeps it in the context", () => {
+    const include: string[] = JSON.parse(read("tsconfig.json")).include;
+    const copied = [...dockerfile.matchAll(/^COPY (?!--)(.+) \.\/?\S*$/gm)].flatMap((m) => m[1].split(/\s+/));
+    for (const pattern of include) {
+      const top = pattern.split("/")[0];
+      expect({ pattern, copied: copied.includes(top) }).toEqual({ pattern, copied: true });
+    }
+    // The deploy test compiles the CDK app, so the build stage needs deploy/aws too.
+    expect(copied).toContain("deploy/aws");
+    const ignore = read(".dockerignore").split("\n").map((l) => l.trim());
+    expect(ignore).toContain("node_modules");
+    expect(ignore).toContain("!deploy/aws");
+    for (const pattern of include) expect(ignore).not.toContain(pattern.split("/")[0]);
+  });
+});
+
+describe("k8s manifests", () => {
+  const docs: Obj[] = fs.readdirSync(path.join(ROOT, "k8s")).filter((f) => f.endsWith(".yaml")).sort()
+    .flatMap((f) => YAML.parseAllDocuments(read(`k8s/${f}`)).map((d) => d.toJS() as Obj)).filter(Boolean);
+  const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
+  const deployments = ofKind("Deployment");
+  const configMap = ofKind("ConfigMap")[0];
+  const secret = ofKind("Secret")[0];
+
+  it("are valid against the Kubernetes schemas (kubernetes-models)", () => {
+    const script = `
+      import * as apps from "kubernetes-models/apps/v1";
+      import * as core from "kubernetes-models/v1";
+      import * as autoscaling from "kubernetes-models/autoscaling/v2";
+      const models = { "apps/v1": apps, "v1": core, "autoscaling/v2": autoscaling };
+      let input = ""; for await (const chunk of process.stdin) input += chunk;
+      const out = JSON.parse(input).map((d) => {
+        const Model = models[d.apiVersion]?.[d.kind];
+        if (!Model) return d.apiVersion + " " + d.kind + ": no model";
+        try { new Model(d).validate(); return null; } catch (e) { return d.kind + "/" + d.metadata?.name + ": " + e.message; }
+      });
+      process.stdout.write(JSON.stringify(out));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, input: JSON.stringify(docs), encoding: "utf8" });
+    expect(JSON.parse(out).filter(Boolean)).toEqual([]);
+    expect(docs.map((d) => d.kind).sort()).toEqual(expect.arrayContaining(["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Namespace", "Secret", "Service"]));
+  });
+
+  it("have one Deployment per node group, SERVICES covering every known service", () => {
+    const seen: string[] = [];
+    for (const d of deployments) {
+      const group = d.metadata.name.replace(/^mmesh-/, "");
+      const container = d.spec.template.spec.containers[0];
+      const services = String(container.env.find((e: Obj) => e.name === "SERVICES").value).split(",");
+      for (const svc of services) expect(KNOWN.has(svc)).toBe(true);
+      expect(services).toEqual(GROUPS[group]);
+      seen.push(...services);
+    }
+    expect(seen.sort()).toEqual([...KNOWN_SERVICES].sort());
+  });
+
+  it("probe the health route (gateway) or the metrics port, and carry scrape annotations", () => {
+    for (const d of deployments) {
+      const pod = d.spec.template;
+      const c = pod.spec.containers[0];
+      const gateway = d.metadata.name === "mmesh-gateway";
+      for (const probe of ["readinessProbe", "livenessProbe"]) {
+        expect(c[probe].httpGet).toEqual({ path: gateway ? "/api/v1/health" : "/metrics", port: gateway ? "http" : "metrics" });
+      }
+      const portOf = (n: string) => c.ports.find((p: Obj) => p.name === n)?.containerPort;
+      expect(portOf("metrics")).toBe(3030);
+      if (gateway) expect(portOf("http")).toBe(3000);
+      expect(pod.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": "3030", "prometheus.io/path": "/metrics" });
+      expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
+      expect(d.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries<string>(pod.metadata.labels).filter(([k]) => k in d.spec.selector.matchLabels)));
+      const service = ofKind("Service").find((s) => s.metadata.name === d.metadata.name);
+      expect(service?.spec.selector).toEqual(d.spec.selector.matchLabels);
+    }
+  });
+
+  it("take secrets through secretKeyRef and keep them out of the ConfigMap", () => {
+    const secretKeys = new Set(Object.keys(secret.stringData ?? secret.data ?? {}));
+    expect(Object.values(secret.stringData ?? {}).every((v) => v === "")).toBe(true);
+    for (const key of Object.keys(configMap.data)) {
+      expect({ key, read: READ.has(key) }).toEqual({ key, read: true });
+      expect([...SECRET_VARS, "DATABASE_URL", "AMQP_URL"]).not.toContain(key);
+    }
+    for (const value of Object.values<string>(configMap.data)) expect(value).not.toMatch(/:\/\/[^/\s]*:[^@\s]+@/);
+    for (const d of deployments) {
+      const c = d.spec.template.spec.containers[0];
+      expect(c.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
+      for (const e of c.env) {
+        expect({ name: e.name, read: READ.has(e.name) }).toEqual({ name: e.name, read: true });
+        if ([...SECRET_VARS, "DATABASE_URL", "AMQP_URL", "SUBGRAPH_API_KEY"].includes(e.name)) {
+          expect(e.value).toBeUndefined();
+          expect(e.valueFrom.secretKeyRef.name).toBe(secret.metadata.name);
+          expect(secretKeys.has(e.valueFrom.secretKeyRef.key)).toBe(true);
+        }
+      }
+      // A node gets a working environment from the ConfigMap plus its Secret values.
+      const env: Record<string, string> = { ...configMap.data, NODE_ID: "pod-1", DATABASE_URL: "postgres://mmesh:x@postgres:5432/mmesh", AMQP_URL: "amqp://mmesh:x@rabbitmq:5672", ...SAMPLES };
+      for (const e of c.env) if (e.value !== undefined) env[e.name] = e.value;
+      delete env.ADMIN_PASSWORD;
+      expect(readEnv(env).services).toEqual(GROUPS[d.metadata.name.replace(/^mmesh-/, "")]);
+    }
+    const gatewayEnv = deployments.find((d) => d.metadata.name === "mmesh-gateway")!.spec.template.spec.containers[0].env.map((e: Obj) => e.name);
+    expect(gatewayEnv).toEqual(expect.arrayContaining(["JWT_SECRET", "MASTER_KEY", "API_HOST"]));
+  });
+
+  it("autoscale only stateless groups, targeting existing Deployments", () => {
+    const hpas = ofKind("HorizontalPodAutoscaler");
+    expect(hpas.length).toBeGreaterThan(0);
+    for (const h of hpas) {
+      const target = deployments.find((d) => d.metadata.name === h.spec.scaleTargetRef.name);
+      expect(target).toBeDefined();
+      expect(h.spec.scaleTargetRef.kind).toBe("Deployment");
+      expect(h.metadata.namespace).toBe(target!.metadata.namespace);
+      expect(h.spec.minReplicas).toBeGreaterThanOrEqual(1);
+    }
+    expect(hpas.map((h) => h.spec.scaleTargetRef.name)).toEqual(["mmesh-gateway"]);
+  });
+});
+
+describe("AWS CDK app", () => {
+  let template: Template;
+  let missingContext: unknown;
+  beforeAll(() => {
+    const app = new App();
+    const stack = new MmeshStack(app, "MmeshTest", {
+      env: { account: "123456789012", region: "eu-west-1" },
+      telegramBotTokenSecretName: "mmesh-runtime/telegram-bot-token",
+      smtpUrlSecretName: "mmesh-runtime/smtp-url",
+      alarmEmail: "ops@example.com",
+    });
+    template = Template.fromStack(stack);
+    missingContext = app.synth().manifest.missing;
+  }, 60_000);
+
+  const containers = (): Obj[] => Object.values(template.findResources("AWS::ECS::TaskDefinition")).flatMap((t: Obj) => t.Properties.ContainerDefinitions);
+  const mmeshContainers = () => containers().filter((c) => (c.Environment ?? []).some((e: Obj) => e.Name === "SERVICES"));
+
+  it("synthesizes offline, without lookups", () => {
+    expect(missingContext).toBeUndefined();
+  });
+
+  it("runs one Fargate service per node group plus NATS", () => {
+    const services = Object.values(template.findResources("AWS::ECS::Service")) as Obj[];
+    expect(services.length).toBe(Object.keys(GROUPS).length + 1);
+    for (const s of services) expect(s.Properties.LaunchType).toBe("FARGATE");
+    expect(services.map((s) => s.Properties.ServiceName).sort()).toEqual(["mmesh-feeds", "mmesh-gateway", "mmesh-nats", "mmesh-ops", "mmesh-trading"]);
+    const nats = containers().find((c) => String(c.Image).startsWith("nats:"));
+    expect(nats?.PortMappings).toEqual(expect.arrayContaining([expect.objectContaining({ ContainerPort: 4222 })]));
+    template.hasResourceProperties("AWS::ServiceDiscovery::Service", { Name: "nats" });
+    template.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", { HealthCheckPath: "/api/v1/health" });
+  });
+
+  it("gives each group its SERVICES, the code's variables only, and secrets from Secrets Manager", () => {
+    const helper = new Set(["DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "MQ_HOSTPORT", "MQ_USERNAME", "MQ_PASSWORD"]);
+    const seen: string[] = [];
+    for (const c of mmeshContainers()) {
+      const env = Object.fromEntries((c.Environment as Obj[]).map((e) => [e.Name, e.Value]));
+      const secrets = Object.fromEntries((c.Secrets ?? []).map((s: Obj) => [s.Name, s.ValueFrom]));
+      const services = String(env.SERVICES).split(",");
+      for (const s of services) expect(KNOWN.has(s)).toBe(true);
+      seen.push(...services);
+      for (const name of [...Object.keys(env), ...Object.keys(secrets)]) {
+        expect({ name, read: READ.has(name) || helper.has(name) }).toEqual({ name, read: true });
+      }
+      for (const name of [...SECRET_VARS, "DB_PASSWORD", "MQ_PASSWORD", "DATABASE_URL", "AMQP_URL"]) expect(env[name]).toBeUndefined();
+      expect(Object.keys(secrets)).toEqual(expect.arrayContaining(["DB_PASSWORD", "MQ_PASSWORD"]));
+      expect(env.TRANSPORTER).toBe("nats://nats.mmesh.local:4222");
+      expect(env.METRICS_PORT).toBe("3030");
+      expect(c.Command.join(" ")).toMatch(/DATABASE_URL="postgres:\/\/.*AMQP_URL="amqps:\/\/.*exec node dist\/bin\/mmesh\.js/);
+      expect(c.LogConfiguration.LogDriver).toBe("awslogs");
+      expect(c.HealthCheck.Command.join(" ")).toMatch(services.includes("api") ? /\/api\/v1\/health/ : /:3030\/metrics/);
+      if (services.includes("keys")) {
+        expect(env).toMatchObject({ KEYSTORE_BACKEND: "aws", AWS_REGION: "eu-west-1", AWS_SECRETS_PREFIX: KEYSTORE_PREFIX, API_HOST: "0.0.0.0" });
+        expect(Object.keys(secrets)).toEqual(expect.arrayContaining(["JWT_SECRET", "MASTER_KEY", "ADMIN_PASSWORD"]));
+      }
+      if (services.includes("notification")) expect(Object.keys(secrets)).toEqual(expect.arrayContaining(["TELEGRAM_BOT_TOKEN", "SMTP_URL"]));
+    }
+    expect(seen.sort()).toEqual([...KNOWN_SERVICES].sort());
+  });
+
+  it("has RDS PostgreSQL, ElastiCache Redis and Amazon MQ for RabbitMQ", () => {
+    template.hasResourceProperties("AWS::RDS::DBInstance", { Engine: "postgres", StorageEncrypted: true, PubliclyAccessible: Match.anyValue() })
+    template.hasResourceProperties("AWS::RDS::DBInstance", { PubliclyAccessible: false });
+    template.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", { Engine: "redis", TransitEncryptionEnabled: true });
+    template.hasResourceProperties("AWS::AmazonMQ::Broker", { EngineType: "RABBITMQ", PubliclyAccessible: false });
+    const broker = Object.values(template.findResources("AWS::AmazonMQ::Broker"))[0] as Obj;
+    expect(JSON.stringify(broker.Properties.Users[0].Password)).toMatch(/resolve:secretsmanager/);
+  });
+
+  it("limits Secrets Manager access to the keystore prefix (least privilege)", () => {
+    const statements = (Object.values(template.findResources("AWS::IAM::Policy")) as Obj[])
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Obj[]);
+    const sm = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("secretsmanager:")));
+    expect(sm.length).toBeGreaterThan(0);
+    for (const s of sm) {
+      const actions = [s.Action].flat() as string[];
+      expect(actions.some((a) => a.includes("*"))).toBe(false);
+      const resources = [s.Resource].flat();
+      if (resources.includes("*")) {
+        // IAM has no resource-level permission for ListSecrets (names and tags only, no values).
+        expect(actions).toEqual(["secretsmanager:ListSecrets"]);
+      }
+    }
+    const keystore = sm.find((s) => s.Sid === "KeystoreSecrets");
+    expect(JSON.stringify(keystore?.Resource)).toContain(`:secret:${KEYSTORE_PREFIX}*`);
+    expect([keystore!.Action].flat()).toEqual(expect.arrayContaining(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:CreateSecret"]));
+    // Exactly one policy (the gateway task role's) carries the keystore statements.
+    expect(sm.filter((s) => s.Sid === "KeystoreSecrets" || s.Sid === "KeystoreList").length).toBe(2);
+    // Runtime credentials are outside the keystore prefix, so the keys role cannot read them.
+    for (const s of Object.values(template.findResources("AWS::SecretsManager::Secret")) as Obj[]) {
+      expect(String(s.Properties.Name)).not.toMatch(new RegExp(`^${KEYSTORE_PREFIX}`));
+    }
+  });
+
+  it("keeps logs with a retention and alarms on 5xx, CPU and memory", () => {
+    const groups = Object.values(template.findResources("AWS::Logs::LogGroup")) as Obj[];
+    expect(groups.length).toBeGreaterThanOrEqual(Object.keys(GROUPS).length + 1);
+    for (const g of groups) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as Obj[];
+    const names = alarms.map((a) => a.Properties.MetricName);
+    expect(names).toEqual(expect.arrayContaining(["HTTPCode_Target_5XX_Count", "CPUUtilization", "MemoryUtilization", "UnHealthyHostCount", "FreeStorageSpace"]));
+    for (const a of alarms) expect(a.Properties.AlarmActions?.length).toBeGreaterThan(0);
+    template.hasResourceProperties("AWS::ECS::Cluster", { ClusterSettings: [{ Name: "containerInsights", Value: "enabled" }] });
+  });
+});
