@@ -120,7 +120,9 @@ export class EvmWallet {
     try {
       const f = fees ?? (await feeFields(this.provider, this.policy));
       const base = { to: getAddress(req.to), value: req.value ?? 0n, data: req.data ?? "0x", chainId: (await this.provider.getNetwork()).chainId, type: 2, ...f };
-      const gasLimit = req.gasLimit ?? (await this.provider.estimateGas({ ...base, from: s.wallet.address }));
+      // An estimate is exact for the state it ran on; the mined block may differ (a new timestamp
+      // makes a V3 pool write its oracle, for one), so leave the usual 20% headroom.
+      const gasLimit = req.gasLimit ?? ((await this.provider.estimateGas({ ...base, from: s.wallet.address })) * 120n) / 100n;
       const sendWith = async (n: number) => {
         const raw = await s.wallet.signTransaction({ ...base, gasLimit, nonce: n });
         const hash = (await this.provider.send("eth_sendRawTransaction", [raw])) as string;
