@@ -165,7 +165,10 @@ export default function createDexService(env: RuntimeEnv, overrides: Partial<Dex
         const from: string = await this.resolveAccount(ctx, p.account);
         const recipient = p.recipient ? getAddress(p.recipient) : from;
         const slippageBps = p.slippageBps ?? this.settings.defaultSlippageBps;
-        const deadline = p.deadline ?? Math.floor(Date.now() / 1000) + (p.deadlineSeconds ?? this.settings.defaultDeadlineSeconds);
+        // From the later of the chain's clock and ours: a dev chain that mines a block a second runs ahead of the wall clock.
+        const latest = (await chain.provider.send("eth_getBlockByNumber", ["latest", false])) as { timestamp: string } | null;
+        const now = Math.max(Math.floor(Date.now() / 1000), latest ? Number(latest.timestamp) : 0);
+        const deadline = p.deadline ?? now + (p.deadlineSeconds ?? this.settings.defaultDeadlineSeconds);
         const plan = planSwap(deployment, q, { recipient, slippageBps, deadline });
         const bounds = {
           quoteId: q.id, slippageBps, deadline,

@@ -16,6 +16,8 @@ import createAlertingService from "./alerting.service";
 import createLiquidityService from "./liquidity.service";
 import createDexService from "./dex.service";
 import createDexPriceFeedService from "./dex-price-feed.service";
+import createMonitoringService from "./monitoring.service";
+import createDbMaintenanceService from "./db-maintenance.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -32,6 +34,8 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   liquidity: createLiquidityService,
   dex: createDexService,
   "dex-price-feed": createDexPriceFeedService,
+  monitoring: createMonitoringService,
+  "db-maintenance": createDbMaintenanceService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

@@ -29,13 +29,13 @@ import type { Construct } from "constructs";
 /**
  * Node groups and their SERVICES (names from lib/runtime/env.ts KNOWN_SERVICES). Services
  * of the seed not written yet join here when KNOWN_SERVICES lists them: trading += market-maker,
- * arbitrage; ops += monitoring, db-maintenance.
+ * arbitrage.
  */
 export const NODE_GROUPS = {
   gateway: ["api", "auth", "config", "keys"],
   trading: ["cex", "fee", "wallet", "liquidity", "dex"],
   feeds: ["cex-price-feed", "subgraph", "dex-price-feed"],
-  ops: ["notification", "alerting"],
+  ops: ["notification", "alerting", "monitoring", "db-maintenance"],
 } as const;
 export type NodeGroup = keyof typeof NODE_GROUPS;
 

@@ -87,9 +87,7 @@ export async function startEdrChain(opts: EdrChainOptions = {}): Promise<EdrChai
   const provider = await (await context()).createProvider(
     m.L1_CHAIN_TYPE,
     {
-      // Automining many blocks a second must not push the chain clock ahead of the wall clock
-      // (each block would otherwise add 1 s, and deadlines computed from Date.now() expire).
-      allowBlocksWithSameTimestamp: true,
+      allowBlocksWithSameTimestamp: false,
       allowUnlimitedContractSize: false,
       // eth_call / eth_estimateGas answer reverts with an error (as nodes do); a reverting
       // transaction is still mined with status 0, as on a real chain.

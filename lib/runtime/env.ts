@@ -5,9 +5,10 @@
  */
 import os from "node:os";
 import path from "node:path";
+import { Cron } from "croner";
 import { maskUrl } from "./mask";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed", "monitoring", "db-maintenance"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -45,6 +46,10 @@ export interface RuntimeEnv {
   subgraph: { url: string | null; apiKey: string | null };
   /** Notification channels (TELEGRAM_*, SMTP_URL, NOTIFY_EMAIL_*); null/empty: that channel is off. Secrets never logged. */
   notification: NotificationEnv;
+  /** Days db-maintenance keeps ticks, final orders, resolved alerts (RETENTION_DAYS, default 30); fills and PnL are kept. */
+  retentionDays: number;
+  /** Cron schedule of db-maintenance's retention + VACUUM/ANALYZE + stats run (MAINTENANCE_CRON, default "0 3 * * *", UTC); null: "off". */
+  maintenanceCron: string | null;
 }
 
 export interface NotificationEnv {
@@ -231,6 +236,17 @@ function notification(env: Env): NotificationEnv {
   return { telegramBotToken: token, telegramApiUrl: apiUrl.replace(/\/+$/, ""), telegramChatIds: chatIds, smtpUrl, emailFrom, emailTo };
 }
 
+function maintenanceCron(env: Env): string | null {
+  const raw = text(env, "MAINTENANCE_CRON") ?? "0 3 * * *";
+  if (raw.toLowerCase() === "off") return null;
+  try {
+    new Cron(raw, { paused: true, timezone: "Etc/UTC" }).stop();
+  } catch (err) {
+    throw new EnvError("MAINTENANCE_CRON", `expected a cron schedule such as "0 3 * * *" or "off", got "${raw}" (${(err as Error).message})`);
+  }
+  return raw;
+}
+
 export function readEnv(env: Env = process.env): RuntimeEnv {
   const dataDir = text(env, "DATA_DIR") ?? path.resolve("data");
   const masterKey = text(env, "MASTER_KEY");
@@ -265,5 +281,7 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     chainId: chainId(env),
     subgraph: subgraph(env),
     notification: notification(env),
+    retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
+    maintenanceCron: maintenanceCron(env),
   };
 }

@@ -1,0 +1,5 @@
+export * from "./registry";
+export * from "./migrations";
+export * from "./tables";
+export * from "./retention";
+export * from "./backup";

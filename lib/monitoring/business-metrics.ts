@@ -1,0 +1,250 @@
+/**
+ * mmesh's business metrics, kept beside Moleculer's own in the broker's metric
+ * registry (so the Prometheus reporter serves them on /metrics; dots become
+ * underscores: `mmesh.fills.total` → `mmesh_fills_total`).
+ *
+ * Event contracts the monitoring service listens to (all ordinary Moleculer events):
+ * - `order.filled`      WireFill { exchange, symbol, side, amount, ... } → mmesh_fills_total{exchange,symbol,side}
+ * - `order.updated`     WireOrder { exchange, id, clientOrderId, symbol, status } → mmesh_orders_open{exchange,symbol}
+ *                       (an order counts while its status is "open" or "pending")
+ * - `price.cex.updated` CexPriceUpdate { exchange, symbol, bid, ask, mid, receivedAt } →
+ *                       mmesh_feed_age_seconds{exchange,symbol} (refreshed on a timer), mmesh_market_spread_bps{exchange,symbol}
+ * - `mm.pnl.updated`        MmPnlUpdated → mmesh_pnl{bot,exchange,symbol,kind=realized|unrealized|total}
+ * - `mm.inventory.updated`  MmInventoryUpdated → mmesh_inventory{bot,exchange,asset}
+ * - `mm.quote.placed`       MmQuotePlaced → mmesh_spread_quoted_bps{bot,exchange,symbol},
+ *                           mmesh_tick_to_order_latency_seconds{bot,exchange} (histogram of orderAckAt - tickReceivedAt)
+ * - `arbitrage.opportunity` ArbitrageOpportunity → mmesh_arbitrage_opportunities_total{symbol,buyVenue,sellVenue}
+ * - notification backlog   → mmesh_notification_backlog (set from `notification.status` when it reports `backlog`)
+ * Amounts are decimal strings on the wire; gauges hold them as floats (for display only).
+ */
+
+/** `mm.pnl.updated`, emitted by the market maker whenever a bot's PnL changes. */
+export interface MmPnlUpdated {
+  bot: string;
+  exchange: string;
+  symbol: string;
+  /** Decimal strings in the quote currency. */
+  realized: string;
+  unrealized: string;
+  total?: string;
+  ts?: number;
+}
+
+/** `mm.inventory.updated`: a bot's holding of one asset on one venue. */
+export interface MmInventoryUpdated {
+  bot: string;
+  exchange: string;
+  asset: string;
+  /** Decimal string, base units of the asset (not wei). */
+  amount: string;
+  ts?: number;
+}
+
+/** `mm.quote.placed`: a bot's two-sided quote acknowledged by the venue. */
+export interface MmQuotePlaced {
+  bot: string;
+  exchange: string;
+  symbol: string;
+  bid: string;
+  ask: string;
+  /** When the market tick that caused this quote was received (ms since epoch). */
+  tickReceivedAt: number;
+  /** When the venue acknowledged the order(s) (ms since epoch). */
+  orderAckAt: number;
+}
+
+/** `arbitrage.opportunity`: a net-positive opportunity found by the arbitrage service. */
+export interface ArbitrageOpportunity {
+  symbol: string;
+  buyVenue: string;
+  sellVenue: string;
+  /** Decimal string, net of fees and gas, in the quote currency. */
+  netProfit?: string;
+  ts?: number;
+}
+
+export interface MetricDefinition {
+  name: string;
+  type: "counter" | "gauge" | "histogram";
+  labelNames: string[];
+  description: string;
+  unit?: string;
+  buckets?: number[];
+}
+
+export const METRIC = {
+  PNL: "mmesh.pnl",
+  INVENTORY: "mmesh.inventory",
+  ORDERS_OPEN: "mmesh.orders.open",
+  SPREAD_QUOTED: "mmesh.spread.quoted.bps",
+  MARKET_SPREAD: "mmesh.market.spread.bps",
+  FILLS: "mmesh.fills.total",
+  FEED_AGE: "mmesh.feed.age.seconds",
+  TICK_TO_ORDER: "mmesh.tick.to.order.latency.seconds",
+  ARBITRAGE: "mmesh.arbitrage.opportunities.total",
+  NOTIFICATION_BACKLOG: "mmesh.notification.backlog",
+  SERVER_UP: "mmesh.server.up",
+  DB_TABLE_ROWS: "mmesh.db.table.rows",
+  DB_TABLE_BYTES: "mmesh.db.table.bytes",
+} as const;
+
+export const BUSINESS_METRICS: MetricDefinition[] = [
+  { name: METRIC.PNL, type: "gauge", labelNames: ["bot", "exchange", "symbol", "kind"], description: "Profit and loss per bot and market (quote currency)" },
+  { name: METRIC.INVENTORY, type: "gauge", labelNames: ["bot", "exchange", "asset"], description: "Inventory per bot, venue and asset" },
+  { name: METRIC.ORDERS_OPEN, type: "gauge", labelNames: ["exchange", "symbol"], description: "Open orders per market" },
+  { name: METRIC.SPREAD_QUOTED, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Spread of the last quote placed, basis points of mid" },
+  { name: METRIC.MARKET_SPREAD, type: "gauge", labelNames: ["exchange", "symbol"], description: "Top-of-book spread of the market, basis points of mid" },
+  { name: METRIC.FILLS, type: "counter", labelNames: ["exchange", "symbol", "side"], description: "Fills received" },
+  { name: METRIC.FEED_AGE, type: "gauge", labelNames: ["exchange", "symbol"], description: "Seconds since the last price update of the market", unit: "second" },
+  {
+    name: METRIC.TICK_TO_ORDER,
+    type: "histogram",
+    labelNames: ["bot", "exchange"],
+    description: "Latency from receiving a market tick to the venue's order acknowledgement",
+    unit: "second",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  },
+  { name: METRIC.ARBITRAGE, type: "counter", labelNames: ["symbol", "buyVenue", "sellVenue"], description: "Arbitrage opportunities found" },
+  { name: METRIC.NOTIFICATION_BACKLOG, type: "gauge", labelNames: [], description: "Notifications waiting to be delivered" },
+  { name: METRIC.SERVER_UP, type: "gauge", labelNames: ["server"], description: "1 when the server's last probe succeeded" },
+];
+
+export const DB_METRICS: MetricDefinition[] = [
+  { name: METRIC.DB_TABLE_ROWS, type: "gauge", labelNames: ["table"], description: "Rows per database table" },
+  { name: METRIC.DB_TABLE_BYTES, type: "gauge", labelNames: ["table"], description: "Size of each table with its indexes, bytes", unit: "byte" },
+];
+
+/** The part of Moleculer's MetricRegistry used here (lets lib code be tested without a broker). */
+export interface MetricSink {
+  register(def: Record<string, unknown>): unknown;
+  hasMetric(name: string): boolean;
+  set(name: string, value: number, labels?: Record<string, unknown>): unknown;
+  increment(name: string, labels?: Record<string, unknown>, value?: number): unknown;
+  observe(name: string, value: number, labels?: Record<string, unknown>): unknown;
+}
+
+/** Registers the definitions not registered yet; false when metrics are disabled. */
+export function registerMetrics(sink: MetricSink, defs: MetricDefinition[]): boolean {
+  let enabled = true;
+  for (const def of defs) {
+    if (sink.hasMetric(def.name)) continue;
+    if (sink.register({ ...def }) === null) enabled = false;
+  }
+  return enabled;
+}
+
+const OPEN_STATUSES = new Set(["open", "pending"]);
+
+function num(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value !== "string" || value.trim() === "") return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function str(value: unknown, fallback = "unknown"): string {
+  return typeof value === "string" && value.length > 0 ? value : fallback;
+}
+
+/** Spread in basis points of mid, or null. */
+export function spreadBps(bid: unknown, ask: unknown): number | null {
+  const b = num(bid);
+  const a = num(ask);
+  if (b === null || a === null || a <= 0 || b <= 0) return null;
+  const mid = (a + b) / 2;
+  return ((a - b) / mid) * 10_000;
+}
+
+/**
+ * Turns business events into metric values. Holds the little state the metrics need
+ * (open orders per market, last update per market); every handler ignores malformed
+ * payloads rather than throwing into the event bus.
+ */
+export class BusinessMetrics {
+  private readonly openOrders = new Map<string, { exchange: string; symbol: string }>();
+  private readonly lastUpdate = new Map<string, { exchange: string; symbol: string; receivedAt: number }>();
+
+  constructor(private readonly sink: MetricSink, private readonly now: () => number = Date.now) {}
+
+  onFill(p: Record<string, unknown>): void {
+    this.sink.increment(METRIC.FILLS, { exchange: str(p.exchange), symbol: str(p.symbol), side: str(p.side) }, 1);
+  }
+
+  onOrderUpdated(p: Record<string, unknown>): void {
+    const exchange = str(p.exchange);
+    const symbol = str(p.symbol);
+    const id = (typeof p.clientOrderId === "string" && p.clientOrderId) || (typeof p.id === "string" && p.id);
+    if (!id) return;
+    const key = `${exchange}\u0000${id}`;
+    if (OPEN_STATUSES.has(String(p.status))) this.openOrders.set(key, { exchange, symbol });
+    else this.openOrders.delete(key);
+    this.refreshOpenOrders(exchange, symbol);
+  }
+
+  private refreshOpenOrders(exchange: string, symbol: string): void {
+    let count = 0;
+    for (const o of this.openOrders.values()) if (o.exchange === exchange && o.symbol === symbol) count++;
+    this.sink.set(METRIC.ORDERS_OPEN, count, { exchange, symbol });
+  }
+
+  onPrice(p: Record<string, unknown>): void {
+    const exchange = str(p.exchange);
+    const symbol = str(p.symbol);
+    const receivedAt = num(p.receivedAt) ?? this.now();
+    this.lastUpdate.set(`${exchange}\u0000${symbol}`, { exchange, symbol, receivedAt });
+    this.sink.set(METRIC.FEED_AGE, Math.max(0, (this.now() - receivedAt) / 1000), { exchange, symbol });
+    const spread = spreadBps(p.bid, p.ask);
+    if (spread !== null) this.sink.set(METRIC.MARKET_SPREAD, spread, { exchange, symbol });
+  }
+
+  /** Sets every market's feed age to now - last receivedAt (call on a timer or before a scrape). */
+  refreshFeedAges(): void {
+    const now = this.now();
+    for (const m of this.lastUpdate.values()) {
+      this.sink.set(METRIC.FEED_AGE, Math.max(0, (now - m.receivedAt) / 1000), { exchange: m.exchange, symbol: m.symbol });
+    }
+  }
+
+  feedAges(): Array<{ exchange: string; symbol: string; ageMs: number }> {
+    const now = this.now();
+    return [...this.lastUpdate.values()].map((m) => ({ exchange: m.exchange, symbol: m.symbol, ageMs: Math.max(0, now - m.receivedAt) }));
+  }
+
+  onPnl(p: Record<string, unknown>): void {
+    const labels = { bot: str(p.bot), exchange: str(p.exchange), symbol: str(p.symbol) };
+    const realized = num(p.realized);
+    const unrealized = num(p.unrealized);
+    const total = num(p.total) ?? (realized !== null && unrealized !== null ? realized + unrealized : null);
+    if (realized !== null) this.sink.set(METRIC.PNL, realized, { ...labels, kind: "realized" });
+    if (unrealized !== null) this.sink.set(METRIC.PNL, unrealized, { ...labels, kind: "unrealized" });
+    if (total !== null) this.sink.set(METRIC.PNL, total, { ...labels, kind: "total" });
+  }
+
+  onInventory(p: Record<string, unknown>): void {
+    const amount = num(p.amount);
+    if (amount === null) return;
+    this.sink.set(METRIC.INVENTORY, amount, { bot: str(p.bot), exchange: str(p.exchange), asset: str(p.asset) });
+  }
+
+  onQuote(p: Record<string, unknown>): void {
+    const bot = str(p.bot);
+    const exchange = str(p.exchange);
+    const spread = spreadBps(p.bid, p.ask);
+    if (spread !== null) this.sink.set(METRIC.SPREAD_QUOTED, spread, { bot, exchange, symbol: str(p.symbol) });
+    const tick = num(p.tickReceivedAt);
+    const ack = num(p.orderAckAt);
+    if (tick !== null && ack !== null && ack >= tick) this.sink.observe(METRIC.TICK_TO_ORDER, (ack - tick) / 1000, { bot, exchange });
+  }
+
+  onArbitrage(p: Record<string, unknown>): void {
+    this.sink.increment(METRIC.ARBITRAGE, { symbol: str(p.symbol), buyVenue: str(p.buyVenue), sellVenue: str(p.sellVenue) }, 1);
+  }
+
+  setNotificationBacklog(backlog: number): void {
+    this.sink.set(METRIC.NOTIFICATION_BACKLOG, backlog, {});
+  }
+
+  setServerUp(server: string, ok: boolean): void {
+    this.sink.set(METRIC.SERVER_UP, ok ? 1 : 0, { server });
+  }
+}

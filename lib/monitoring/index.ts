@@ -1,0 +1,3 @@
+export * from "./probes";
+export * from "./business-metrics";
+export * from "./mesh";

@@ -1,0 +1,210 @@
+/**
+ * The monitoring service over NATS: two nodes (monitoring + a worker node) listed with
+ * their services, CPU and memory; a circuit breaker opened on the worker's failing
+ * action shows on that node; the servers the environment configures probed for real
+ * (PostgreSQL, Redis, NATS, RabbitMQ) and a closed port reported down with its error;
+ * business events emitted from the other node turned into metrics on the monitoring
+ * node's Prometheus /metrics.
+ */
+import net from "node:net";
+import { Errors, ServiceBroker } from "moleculer";
+import { createBrokerOptions } from "../../moleculer.config";
+import { probePostgres, probeRedis } from "../../lib/monitoring";
+import createMonitoringService, { type MonitoringStatus } from "../../services/monitoring.service";
+import { testEnv, uniqueName } from "../support/env";
+
+jest.setTimeout(30_000);
+
+const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const PG_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("monitoring service across two nodes over NATS", () => {
+  const namespace = uniqueName("mon");
+  let metricsPort: number;
+  let closedPort: number;
+  let envA: ReturnType<typeof testEnv>;
+  let envB: ReturnType<typeof testEnv>;
+  let monitor: ServiceBroker;
+  let worker: ServiceBroker;
+
+  beforeAll(async () => {
+    metricsPort = await freePort();
+    closedPort = await freePort();
+    envA = testEnv({
+      NAMESPACE: namespace,
+      NODE_ID: "monitor-node",
+      TRANSPORTER: NATS_URL,
+      CACHER: REDIS_URL,
+      AMQP_URL,
+      DATABASE_URL: PG_URL,
+      RPC_URL: `http://127.0.0.1:${closedPort}`,
+      METRICS_PORT: String(metricsPort),
+    });
+    envB = testEnv({ NAMESPACE: namespace, NODE_ID: "worker-node", TRANSPORTER: NATS_URL });
+    monitor = new ServiceBroker({ ...createBrokerOptions(envA), logger: false });
+    monitor.createService(createMonitoringService(envA, { probeTimeoutMs: 2_000, feedAgeIntervalMs: 200, probeIntervalMs: 0 }));
+    worker = new ServiceBroker({ ...createBrokerOptions(envB), logger: false });
+    worker.createService({
+      name: "widgets",
+      actions: {
+        ping: () => "pong",
+        fail: () => {
+          throw new Errors.MoleculerError("boom", 500, "BOOM");
+        },
+      },
+    });
+    await Promise.all([monitor.start(), worker.start()]);
+    await waitFor(() => monitor.registry.getServiceList({ onlyAvailable: true }).some((s: { name: string }) => s.name === "widgets"), 10_000, "worker discovered");
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await monitor?.stop();
+    envA?.cleanup();
+    envB?.cleanup();
+  });
+
+  it("lists both nodes with their services, CPU and memory", async () => {
+    const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});
+    const ids = status.nodes.map((n) => n.id);
+    expect(ids).toEqual(expect.arrayContaining(["monitor-node", "worker-node"]));
+    const workerNode = status.nodes.find((n) => n.id === "worker-node")!;
+    expect(workerNode).toMatchObject({ available: true, local: false, error: null, services: ["widgets"] });
+    expect(workerNode.cpu.cores).toBeGreaterThan(0);
+    expect(workerNode.memory.rssBytes).toBeGreaterThan(0);
+    expect(workerNode.memory.systemUsedPercent).toBeGreaterThan(0);
+    expect(status.nodes.find((n) => n.id === "monitor-node")).toMatchObject({ available: true, local: true, services: ["monitoring"] });
+  });
+
+  it("probes the configured servers and reports a closed port down with its error", async () => {
+    const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});
+    const byName = Object.fromEntries(status.servers.map((s) => [s.name, s]));
+    for (const name of ["postgres", "redis", "nats", "rabbitmq"]) {
+      expect(byName[name]).toMatchObject({ ok: true, error: null });
+      expect(byName[name].latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(byName.rpc).toMatchObject({ ok: false });
+    expect(byName.rpc.error).toEqual(expect.any(String));
+    expect(status.ok).toBe(false);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/mmesh_server_up\{[^}]*server="postgres"[^}]*\} 1/);
+    expect(text).toMatch(/mmesh_server_up\{[^}]*server="rpc"[^}]*\} 0/);
+  });
+
+  it("never shows a password in a failed probe", async () => {
+    const pg = await probePostgres(`postgres://mmesh:pg-s3cret@127.0.0.1:${closedPort}/db`, 1_000);
+    const redis = await probeRedis(`redis://:redis-s3cret@127.0.0.1:${closedPort}`, 1_000);
+    for (const probe of [pg, redis]) {
+      expect(probe.ok).toBe(false);
+      expect(probe.error).toEqual(expect.any(String));
+      expect(JSON.stringify(probe)).not.toMatch(/s3cret/);
+    }
+  });
+
+  it("shows a circuit breaker opened on the worker's failing action", async () => {
+    for (let i = 0; i < 25; i++) await monitor.call("widgets.fail").catch(() => undefined);
+    const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});
+    const workerNode = status.nodes.find((n) => n.id === "worker-node")!;
+    expect(workerNode.circuitBreakers).toEqual([expect.objectContaining({ action: "widgets.fail", state: "open", reportedBy: "monitor-node" })]);
+    expect(status.nodes.find((n) => n.id === "monitor-node")!.circuitBreakers).toEqual([]);
+  });
+
+  it("turns business events from another node into Prometheus metrics", async () => {
+    const now = Date.now();
+    await worker.emit("order.filled", { exchange: "paper", tradeId: "t1", symbol: "BTC/USDT", side: "buy", price: "100", amount: "1", cost: "100", timestamp: now });
+    await worker.emit("order.filled", { exchange: "paper", tradeId: "t2", symbol: "BTC/USDT", side: "buy", price: "100", amount: "1", cost: "100", timestamp: now });
+    await worker.emit("order.updated", { exchange: "paper", id: "o1", clientOrderId: "c1", symbol: "BTC/USDT", status: "open" });
+    await worker.emit("order.updated", { exchange: "paper", id: "o2", clientOrderId: "c2", symbol: "BTC/USDT", status: "open" });
+    await worker.emit("order.updated", { exchange: "paper", id: "o2", clientOrderId: "c2", symbol: "BTC/USDT", status: "closed" });
+    await worker.emit("price.cex.updated", { exchange: "paper", symbol: "ETH/USDT", bid: "99.9", ask: "100.1", mid: "100", bidSize: "1", askSize: "1", ts: now - 2_000, receivedAt: now - 2_000 });
+    await worker.emit("mm.pnl.updated", { bot: "pmm-1", exchange: "paper", symbol: "BTC/USDT", realized: "12.5", unrealized: "-2.5" });
+    await worker.emit("mm.inventory.updated", { bot: "pmm-1", exchange: "paper", asset: "BTC", amount: "0.75" });
+    await worker.emit("mm.quote.placed", { bot: "pmm-1", exchange: "paper", symbol: "BTC/USDT", bid: "99", ask: "101", tickReceivedAt: now - 30, orderAckAt: now });
+    await worker.emit("arbitrage.opportunity", { symbol: "ETH/USDT", buyVenue: "paper", sellVenue: "uniswap-v2", netProfit: "1.2" });
+
+    let text = "";
+    await waitFor(async () => {
+      text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return /mmesh_arbitrage_opportunities_total\{/.test(text) && /mmesh_fills_total\{[^}]*\} 2/.test(text);
+    }, 10_000, "business metrics on /metrics");
+
+    const line = (name: string, labels: Record<string, string>) =>
+      text.split("\n").find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+    const value = (name: string, labels: Record<string, string>) => Number(line(name, labels)?.split(" ").pop());
+
+    expect(value("mmesh_fills_total", { exchange: "paper", symbol: "BTC/USDT", side: "buy" })).toBe(2);
+    expect(value("mmesh_orders_open", { exchange: "paper", symbol: "BTC/USDT" })).toBe(1);
+    expect(value("mmesh_feed_age_seconds", { exchange: "paper", symbol: "ETH/USDT" })).toBeGreaterThanOrEqual(2);
+    expect(value("mmesh_market_spread_bps", { exchange: "paper", symbol: "ETH/USDT" })).toBeCloseTo(20, 6);
+    expect(value("mmesh_pnl", { bot: "pmm-1", kind: "realized" })).toBe(12.5);
+    expect(value("mmesh_pnl", { bot: "pmm-1", kind: "unrealized" })).toBe(-2.5);
+    expect(value("mmesh_pnl", { bot: "pmm-1", kind: "total" })).toBe(10);
+    expect(value("mmesh_inventory", { bot: "pmm-1", asset: "BTC" })).toBe(0.75);
+    expect(value("mmesh_spread_quoted_bps", { bot: "pmm-1", symbol: "BTC/USDT" })).toBeCloseTo(200, 6);
+    expect(value("mmesh_tick_to_order_latency_seconds_bucket", { bot: "pmm-1", le: "0.05" })).toBe(1);
+    expect(value("mmesh_tick_to_order_latency_seconds_bucket", { bot: "pmm-1", le: "0.025" })).toBe(0);
+    expect(value("mmesh_tick_to_order_latency_seconds_bucket", { bot: "pmm-1", le: "+Inf" })).toBe(1);
+    expect(value("mmesh_arbitrage_opportunities_total", { symbol: "ETH/USDT", buyVenue: "paper", sellVenue: "uniswap-v2" })).toBe(1);
+    // Moleculer's own metrics are served beside them.
+    expect(text).toMatch(/moleculer_node_type/);
+
+    const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});
+    expect(status.feeds).toEqual([expect.objectContaining({ exchange: "paper", symbol: "ETH/USDT" })]);
+  });
+});
+
+describe("monitoring and db-maintenance through the gateway (embedded node)", () => {
+  const env = testEnv({ SERVICES: "api,auth,monitoring,db-maintenance", MAINTENANCE_CRON: "off", RATE_LIMIT_PER_MINUTE: "1000" });
+  let broker: ServiceBroker;
+  let base: string;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    // Imported here so the two-node test above does not depend on every service file.
+    const { createNode } = await import("../../services");
+    const { gatewayUrl, http, waitForRoute } = await import("../support/http");
+    broker = createNode(env, { logger: false });
+    await broker.start();
+    base = gatewayUrl(broker);
+    await waitForRoute(base, "/api/v1/auth/login");
+    const { TEST_ADMIN_PASSWORD } = await import("../support/env");
+    adminToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } })).body.accessToken;
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    env.cleanup();
+  });
+
+  it("serves GET /api/v1/monitoring/status and GET /api/v1/db-maintenance/stats to a token holder only", async () => {
+    const { http } = await import("../support/http");
+    expect((await http(base, "GET", "/api/v1/monitoring/status")).status).toBe(401);
+    const res = await http(base, "GET", "/api/v1/monitoring/status", { token: adminToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, servers: [], nodes: [expect.objectContaining({ id: env.nodeID, services: expect.arrayContaining(["api", "auth", "db-maintenance", "monitoring"]) })] });
+    const stats = await http(base, "GET", "/api/v1/db-maintenance/stats", { token: adminToken });
+    expect(stats.status).toBe(200);
+    expect(stats.body.tables.find((t: any) => t.table === "users")).toMatchObject({ rows: 1 });
+  });
+});
