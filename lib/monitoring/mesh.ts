@@ -37,6 +37,11 @@ export interface NodeHealthStatus {
 
 export interface NodeStatus {
   id: string;
+  /**
+   * down: the registry lost the node (no heartbeat for heartbeatTimeout); unresponsive: still
+   * registered but its health call failed (killed or hung: the registry notices only later).
+   */
+  state: "up" | "unresponsive" | "down";
   available: boolean;
   local: boolean;
   hostname: string | null;
@@ -105,6 +110,7 @@ export function nodeStatus(node: RegistryNode, health: NodeHealthStatus | null, 
   const memPercent = n(health?.mem?.percent);
   return {
     id: node.id,
+    state: !node.available ? "down" : error === null ? "up" : "unresponsive",
     available: node.available,
     local: Boolean(node.local),
     hostname: node.hostname ?? null,

@@ -7,6 +7,10 @@
  * node's Prometheus /metrics.
  */
 import net from "node:net";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Errors, ServiceBroker } from "moleculer";
 import { createBrokerOptions } from "../../moleculer.config";
 import { probePostgres, probeRedis } from "../../lib/monitoring";
@@ -96,6 +100,31 @@ describe("monitoring service across two nodes over NATS", () => {
     expect(workerNode.memory.systemUsedPercent).toBeGreaterThan(0);
     expect(status.nodes.find((n) => n.id === "monitor-node")).toMatchObject({ available: true, local: true, services: ["monitoring"] });
   });
+
+  it("reports a node killed with SIGKILL as down within the heartbeat timeout", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-victim-"));
+    const victim = spawn(process.execPath, [path.resolve(__dirname, "../../dist/bin/mmesh.js")], {
+      env: { PATH: process.env.PATH, TRANSPORTER: NATS_URL, NAMESPACE: namespace, NODE_ID: "victim-node", SERVICES: "subgraph", METRICS_PORT: "off", LOG_LEVEL: "warn", DATA_DIR: dataDir },
+      stdio: "ignore",
+    });
+    try {
+      const nodeOf = async () => (await monitor.call<MonitoringStatus, object>("monitoring.status", {})).nodes.find((n) => n.id === "victim-node");
+      await waitFor(async () => (await nodeOf())?.available === true, 15_000, "victim discovered");
+      victim.kill("SIGKILL");
+      const killedAt = Date.now();
+      await waitFor(async () => (await nodeOf())?.state !== "up", 20_000, "victim reported unresponsive");
+      // Its health call times out at once; the registry drops it after heartbeatTimeout (15 s).
+      expect(Date.now() - killedAt).toBeLessThan(15_000);
+      expect(await nodeOf()).toMatchObject({ state: "unresponsive", error: expect.stringContaining("victim-node") });
+      await waitFor(async () => (await nodeOf())?.state !== "unresponsive", 40_000, "victim reported down");
+      expect((await nodeOf())?.state ?? "down").toBe("down");
+      const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});
+      expect(status.ok).toBe(false);
+    } finally {
+      if (victim.exitCode === null) victim.kill("SIGKILL");
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 70_000);
 
   it("probes the configured servers and reports a closed port down with its error", async () => {
     const status = await monitor.call<MonitoringStatus, object>("monitoring.status", {});

@@ -207,18 +207,18 @@ describe("notification service on RabbitMQ, fake Telegram and a real SMTP server
     expect(telegramWith("undeliverable")).toHaveLength(0);
   });
 
-  it("loses nothing while the service is stopped: 20 alerts raised meanwhile are all delivered after it starts", async () => {
+  it("loses nothing while the service is stopped: 100 alerts raised meanwhile are all delivered after it starts", async () => {
     await notifier.stop();
-    const batch = Array.from({ length: 20 }, (_, i) => alert("warning", `offline alert #${i}#`));
+    const batch = Array.from({ length: 100 }, (_, i) => alert("warning", `offline alert #${i}#`));
     await Promise.all(batch.map((a) => send("alert.raised", a)));
     await sleep(200);
     expect(telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).length).toBe(0);
     await notifier.start();
-    await waitFor(() => telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).length >= 20, 15_000, "20 deliveries");
+    await waitFor(() => telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).length >= 100, 20_000, "100 deliveries");
     await sleep(300);
     const got = telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).map((m) => /#(\d+)#/.exec(m.text)?.[1]);
-    expect(got).toHaveLength(20);
-    expect(new Set(got).size).toBe(20);
+    expect(got).toHaveLength(100);
+    expect(new Set(got).size).toBe(100);
   });
 
   it("queues a notification.requested message through the send action", async () => {

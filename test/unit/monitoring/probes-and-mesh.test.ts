@@ -55,6 +55,7 @@ describe("node status", () => {
     const s = nodeStatus(node, health, null, breakers);
     expect(s).toEqual({
       id: "n2",
+      state: "up",
       available: true,
       local: false,
       hostname: "h",
@@ -68,6 +69,13 @@ describe("node status", () => {
       ],
       error: null,
     });
+  });
+
+  it("calls a registered node that does not answer unresponsive, and a dropped one down", () => {
+    const registered = { id: "n9", available: true, local: false, hostname: "h", services: [] };
+    expect(nodeStatus(registered, null, "Request is timed out", []).state).toBe("unresponsive");
+    expect(nodeStatus({ ...registered, available: false }, null, "node is not available", []).state).toBe("down");
+    expect(nodeStatus(registered, null, null, []).state).toBe("up");
   });
 
   it("keeps breaker reports until closed or the node leaves", () => {
