@@ -85,6 +85,12 @@ export interface DurableBusApi {
   names(channel: string, group: string): { exchange: string; queue: string; deadLetterQueue: string };
   /** Memory mode only: the messages in a dead-letter queue. In AMQP mode read the DLQ in RabbitMQ. */
   deadLetters(deadLetterQueue: string): DeadLetter[];
+  /**
+   * Messages waiting in the queue of (channel, group): AMQP `messageCount` (ready
+   * messages, not the unacked ones being handled); memory mode: queued plus waiting
+   * for a retry. 0 when the group's queue does not exist (yet).
+   */
+  depth(channel: string, group: string): Promise<number>;
 }
 
 /** The broker middleware. One per broker. */
@@ -115,6 +121,7 @@ export function createDurableBus(options: DurableBusOptions = {}): Middleware {
         if (t instanceof MemoryTransport) return t.deadLetters(dlq);
         throw new Error("durableBus.deadLetters() is for memory mode; read the DLQ in RabbitMQ");
       },
+      depth: (channel, group) => t.depth(queueName(opts.prefix, channel, group)),
     };
     Object.assign(broker, {
       sendToChannel: (channel: string, payload: unknown, o?: SendToChannelOptions) => t.publish(channel, payload, o),
@@ -276,6 +283,26 @@ class AmqpTransport implements BusTransport {
     this.pub = null;
     if (pub) await pub.waitForConfirms().catch(() => undefined);
     if (model) await model.close().catch(() => undefined);
+  }
+
+  /** checkQueue on a short-lived channel (a missing queue closes that channel with 404, not ours). */
+  async depth(queue: string): Promise<number> {
+    const model = this.model;
+    if (!model) throw busUnavailable("Not connected to RabbitMQ", queue);
+    const ch = await model.createChannel();
+    let missing = false;
+    ch.on("error", (err: unknown) => {
+      if ((err as { code?: number }).code === 404) missing = true;
+      else this.logger.warn(`RabbitMQ depth check of '${queue}': ${errorText(err)}`);
+    });
+    try {
+      return (await ch.checkQueue(queue)).messageCount;
+    } catch (err) {
+      if (missing || (err as { code?: number }).code === 404 || /NOT_FOUND/.test(errorText(err))) return 0;
+      throw err;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
   }
 
   // --- connection ---

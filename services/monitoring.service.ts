@@ -13,6 +13,9 @@
  *   events, so they appear on this node's /metrics beside Moleculer's own when
  *   METRICS_PORT is set. Table sizes and row counts reported by db-maintenance
  *   (`db.stats.reported`) are mirrored as mmesh_db_table_rows / mmesh_db_table_bytes.
+ *   On the feed-age timer, mmesh_notification_backlog is set from `notification.status`'s
+ *   `backlog.total` (messages waiting in the durable bus for the notification group)
+ *   when the notification service is in the mesh.
  *
  * Several monitoring nodes split balanced events between them (one Moleculer group),
  * so run one monitoring node per mesh, or sum the series in Prometheus.
@@ -85,6 +88,7 @@ interface MonitoringMethods {
   probeExchanges(ctx: Context): Promise<ProbeResult[]>;
   meshNodes(ctx: Context): Promise<NodeStatus[]>;
   track(fn: () => void, event: string): void;
+  refreshNotificationBacklog(): Promise<void>;
 }
 
 /** A sink that drops everything (metrics disabled on this broker). */
@@ -165,6 +169,19 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
     },
 
     methods: {
+      /** mmesh_notification_backlog from `notification.status` (its durable-bus backlog), when that service runs; errors ignored. */
+      async refreshNotificationBacklog(): Promise<void> {
+        if (!this.metricsOn) return;
+        if (!this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === "notification")) return;
+        try {
+          const status = (await this.broker.call("notification.status", {}, { timeout: this.settings.probeTimeoutMs, retries: 0 })) as { backlog?: { total?: unknown } | null };
+          const total = status?.backlog?.total;
+          if (typeof total === "number" && Number.isFinite(total)) this.business.setNotificationBacklog(total);
+        } catch {
+          // not reachable right now: keep the last value
+        }
+      },
+
       track(fn: () => void, event: string) {
         try {
           fn();
@@ -230,7 +247,12 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
 
     started() {
       if (!this.metricsOn) return;
-      this.timers.push(setInterval(() => this.business.refreshFeedAges(), this.settings.feedAgeIntervalMs).unref());
+      this.timers.push(
+        setInterval(() => {
+          this.business.refreshFeedAges();
+          void this.refreshNotificationBacklog().catch(() => undefined);
+        }, this.settings.feedAgeIntervalMs).unref(),
+      );
       if (this.settings.probeIntervalMs > 0 && targets.length > 0) {
         this.timers.push(
           setInterval(() => {

@@ -94,7 +94,13 @@ interface NotificationVars {
   updateOffset: number;
 }
 
+/** Messages waiting in the group's queue of each channel, and their total; null when the bus cannot tell (not connected). */
+export type NotificationBacklog = Record<(typeof NOTIFICATION_CHANNELS)[number], number> & { total: number };
+
+export const NOTIFICATION_CHANNELS = ["alert.raised", "alert.resolved", "notification.requested"] as const;
+
 interface NotificationMethods {
+  backlog(): Promise<NotificationBacklog | null>;
   deliver(n: Notification, raw: DurableMessage): Promise<void>;
   pollLoop(signal: AbortSignal): Promise<void>;
   handleUpdate(update: TelegramUpdate): Promise<void>;
@@ -137,8 +143,8 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       status: {
         rest: "GET /status",
         role: "viewer",
-        summary: "Which channels are configured, the severity routing and delivery counters (no secrets)",
-        handler() {
+        summary: "Which channels are configured, the severity routing, delivery counters and the durable-bus backlog (no secrets)",
+        async handler() {
           return {
             channels: {
               telegram: { configured: this.available.has("telegram"), chats: this.chatIds.length, commands: Boolean(this.telegram && this.settings.pollCommands) },
@@ -146,6 +152,7 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
             },
             routing: this.settings.routing,
             counters: this.counters,
+            backlog: await this.backlog(),
           };
         },
       },
@@ -169,6 +176,23 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
     },
 
     methods: {
+      async backlog() {
+        const bus = this.broker.durableBus;
+        if (!bus || typeof bus.depth !== "function") return null;
+        try {
+          const depths = await Promise.all(NOTIFICATION_CHANNELS.map((c) => bus.depth(c, NOTIFICATION_GROUP)));
+          const backlog = { total: 0 } as NotificationBacklog;
+          NOTIFICATION_CHANNELS.forEach((c, i) => {
+            backlog[c] = depths[i];
+            backlog.total += depths[i];
+          });
+          return backlog;
+        } catch (err) {
+          this.logger.warn(`Cannot read the notification backlog: ${(err as Error).message}`);
+          return null;
+        }
+      },
+
       async deliver(n, raw) {
         if (raw.retries > 0) await sleep(backoffMs(raw.retries, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
         const targets = route(this.settings.routing, n, this.available);

@@ -15,6 +15,7 @@ declare module "moleculer" {
      * connected or not confirmed within publishTimeout.
      */
     sendToChannel<P = unknown>(channel: string, payload: P, opts?: SendToChannelOptions): Promise<void>;
+    /** Mode, prefix, queue names, memory dead letters and `depth(channel, group)` (messages waiting in a group queue). */
     durableBus: DurableBusApi;
   }
 

@@ -73,6 +73,17 @@ export class MemoryTransport implements BusTransport {
 
   async connect(): Promise<void> {}
 
+  /** Messages queued (and waiting for a retry) in a group queue; 0 when no such queue. */
+  async depth(queueName: string): Promise<number> {
+    let n = 0;
+    for (const queues of this.channels.values()) {
+      const queue = queues.get(queueName);
+      if (queue) n += queue.items.length;
+    }
+    for (const { queue } of this.retryTimers.values()) if (queue.name === queueName) n++;
+    return n;
+  }
+
   async publish(channel: string, payload: unknown, opts: SendToChannelOptions = {}): Promise<void> {
     const queues = this.channels.get(channel);
     if (!queues || queues.size === 0) throw unroutable(channel);

@@ -100,4 +100,6 @@ export interface BusTransport {
   /** Stops delivering to this subscription and waits for its running handlers. */
   unsubscribe(sub: Subscription): Promise<void>;
   close(): Promise<void>;
+  /** Messages waiting in a group queue (not counting ones being delivered/unacked). 0 when the queue does not exist. */
+  depth(queue: string): Promise<number>;
 }

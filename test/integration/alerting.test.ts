@@ -1,8 +1,9 @@
 /**
  * The alerting service end to end on one node (embedded SQLite config, real RabbitMQ
- * durable bus, the notification service delivering to a fake Telegram API): rules
- * written with config.set, events and metric values that trip them, alert.raised
- * delivered to Telegram, the clearing condition delivering alert.resolved; the
+ * durable bus, the notification service delivering to a fake Telegram API and to a
+ * real SMTP server on 127.0.0.1): rules written with config.set, events and metric
+ * values that trip them, alert.raised delivered to Telegram (and, when critical, by
+ * e-mail), the clearing condition delivering alert.resolved the same way; the
  * active/test actions through the gateway.
  */
 import amqplib from "amqplib";
@@ -15,12 +16,14 @@ import createConfigService from "../../services/config.service";
 import createNotificationService from "../../services/notification.service";
 import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
+import { startSmtp } from "../support/fake-smtp";
 import { gatewayUrl, http, waitForRoute } from "../support/http";
 
 jest.setTimeout(30_000);
 
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const CHAT = "4242";
+const SMTP_PASSWORD = "alerting-smtp-pass";
 const CHANNELS = ["alert.raised", "alert.resolved", "notification.requested"];
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
@@ -31,8 +34,9 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_0
   }
 }
 
-describe("alerting service: rules from config to Telegram over the durable bus", () => {
+describe("alerting service: rules from config to Telegram and e-mail over the durable bus", () => {
   let telegram: FakeTelegram;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let env: ReturnType<typeof testEnv>;
   let broker: ServiceBroker;
   let base: string;
@@ -40,13 +44,24 @@ describe("alerting service: rules from config to Telegram over the durable bus",
   const localEvents: Array<{ name: string; payload: any }> = [];
 
   const texts = () => telegram.sentTo(CHAT).map((m) => m.text);
+  const subjects = () => smtp.mails.map((m) => m.subject);
   const setRule = (name: string, body: object) => broker.call("config.set", { kind: "alerts", name, body });
   const ruleLoaded = (name: string) => async () =>
     (await broker.call<{ rules: Array<{ name: string }> }>("alerting.rules")).rules.some((r) => r.name === name);
 
   beforeAll(async () => {
     telegram = await startFakeTelegram();
-    env = testEnv({ AMQP_URL, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_URL: telegram.url, TELEGRAM_CHAT_IDS: CHAT, RATE_LIMIT_PER_MINUTE: "10000" });
+    smtp = await startSmtp("mmesh", SMTP_PASSWORD);
+    env = testEnv({
+      AMQP_URL,
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_URL: telegram.url,
+      TELEGRAM_CHAT_IDS: CHAT,
+      SMTP_URL: `smtp://mmesh:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+      NOTIFY_EMAIL_FROM: "alerts@example.test",
+      NOTIFY_EMAIL_TO: "desk@example.test",
+      RATE_LIMIT_PER_MINUTE: "10000",
+    });
     const listener: ServiceSchema = {
       name: "alert-listener",
       events: {
@@ -83,22 +98,36 @@ describe("alerting service: rules from config to Telegram over the durable bus",
     await ch.close();
     await conn.close();
     await telegram?.close();
+    await smtp?.close();
     env?.cleanup();
   });
 
-  it("raises on an event rule set through config.set and resolves on the clearing event", async () => {
+  it("raises a critical event rule set through config.set on Telegram and by e-mail, and resolves both on the clearing event", async () => {
     await setRule("kill-switch", { source: "event", subject: "mm.kill_switch.tripped", severity: "critical", cooldownMs: 0, message: "Kill switch tripped on {market}" });
     await waitFor(ruleLoaded("kill-switch"), 5000, "rule loaded");
+    const raisedText = (t: string) => t.includes("CRITICAL: Kill switch tripped on btc-paper");
+    const resolvedText = (t: string) => t.includes("RESOLVED: Kill switch tripped on btc-paper");
 
     await broker.broadcast("mm.kill_switch.tripped", { market: "btc-paper", reason: "drawdown" });
     await broker.broadcast("mm.kill_switch.tripped", { market: "btc-paper", reason: "again" }); // deduplicated
-    await waitFor(() => texts().some((t) => t.includes("CRITICAL: Kill switch tripped on btc-paper")), 10_000, "alert.raised on Telegram");
+    await waitFor(() => texts().some(raisedText) && subjects().some(raisedText), 10_000, "alert.raised on Telegram and by e-mail");
     const active = await broker.call<any[]>("alerting.active");
     expect(active).toMatchObject([{ alertId: "kill-switch{market=btc-paper}", status: "firing", severity: "critical", occurrences: 2 }]);
+    await new Promise((r) => setTimeout(r, 300)); // nothing more arrives for the duplicate trip
+    expect(texts().filter(raisedText)).toHaveLength(1);
+    const raisedMails = smtp.mails.filter((m) => raisedText(m.subject));
+    expect(raisedMails).toHaveLength(1);
+    expect(raisedMails[0]).toMatchObject({ subject: "[mmesh] CRITICAL: Kill switch tripped on btc-paper", from: "alerts@example.test", to: ["desk@example.test"], user: "mmesh" });
 
     await broker.broadcast("mm.kill_switch.reset", { market: "btc-paper" });
-    await waitFor(() => texts().some((t) => t.includes("RESOLVED: Kill switch tripped on btc-paper")), 10_000, "alert.resolved on Telegram");
+    await waitFor(() => texts().some(resolvedText) && subjects().some(resolvedText), 10_000, "alert.resolved on Telegram and by e-mail");
+    await new Promise((r) => setTimeout(r, 300));
     expect(texts().filter((t) => t.includes("Kill switch tripped on btc-paper"))).toHaveLength(2); // one raise, one resolve
+    expect(texts().filter(resolvedText)).toHaveLength(1);
+    expect(subjects().filter((t) => t.includes("Kill switch tripped on btc-paper"))).toEqual([
+      "[mmesh] CRITICAL: Kill switch tripped on btc-paper",
+      "[mmesh] RESOLVED: Kill switch tripped on btc-paper",
+    ]);
     expect(await broker.call("alerting.active")).toEqual([]);
     // Local listeners got the same as Moleculer events.
     expect(localEvents.filter((e) => e.payload.rule === "kill-switch").map((e) => e.name)).toEqual(["alert.raised", "alert.resolved"]);

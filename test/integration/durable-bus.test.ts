@@ -235,6 +235,33 @@ describe("durable bus on RabbitMQ", () => {
     await Promise.all([n1.stop(), n2.stop(), auditor.stop(), producer.stop()]);
   });
 
+  test("durableBus.depth(): N waiting while the consumer is stopped, 0 once it drained; 0 for an unknown queue", async () => {
+    used.push(["depth.check", "depthgroup"]);
+    const got: number[] = [];
+    const consumer = broker("depth-consumer", [
+      { name: "depthsvc", channels: { "depth.check": { group: "depthgroup", handler: (p: { i: number }) => void got.push(p.i) } } },
+    ]);
+    const producer = broker("depth-producer", []);
+    await consumer.start();
+    await producer.start();
+    await consumer.stop();
+    expect(await producer.durableBus.depth("depth.check", "depthgroup")).toBe(0);
+    const N = 25;
+    for (let i = 0; i < N; i++) await producer.sendToChannel("depth.check", { i });
+    expect(await producer.durableBus.depth("depth.check", "depthgroup")).toBe(N);
+    expect(await queueDepth(`${PREFIX}.depth.check.depthgroup`)).toBe(N);
+    // A queue that does not exist is 0 and does not break the bus.
+    expect(await producer.durableBus.depth("no.such.channel", "nobody")).toBe(0);
+    await consumer.start();
+    await waitFor(() => got.length >= N);
+    await sleep(100);
+    expect(await producer.durableBus.depth("depth.check", "depthgroup")).toBe(0);
+    expect(await consumer.durableBus.depth("depth.check", "depthgroup")).toBe(0);
+    await expect(producer.sendToChannel("depth.check", { i: N })).resolves.toBeUndefined();
+    await waitFor(() => got.length >= N + 1);
+    await Promise.all([consumer.stop(), producer.stop()]);
+  });
+
   test("sending to a channel no group is bound to is rejected, not silently lost", async () => {
     const producer = broker("producer-4", []);
     await producer.start();
@@ -313,6 +340,22 @@ describe("durable bus in memory (no url)", () => {
     expect(got).toHaveLength(9);
     await b.start();
     await waitFor(() => got.length === 12);
+    await b.stop();
+  });
+
+  test("durableBus.depth() counts the messages queued for a group", async () => {
+    const got: number[] = [];
+    const b = broker("memory-depth", [{ name: "depthsvc", channels: { "depth.mem": { group: "g", handler: (p: { i: number }) => void got.push(p.i) } } }], {});
+    await b.start();
+    await b.stop();
+    const N = 7;
+    for (let i = 0; i < N; i++) await b.sendToChannel("depth.mem", { i });
+    expect(await b.durableBus.depth("depth.mem", "g")).toBe(N);
+    expect(await b.durableBus.depth("depth.mem", "other")).toBe(0);
+    expect(await b.durableBus.depth("unknown", "g")).toBe(0);
+    await b.start();
+    await waitFor(() => got.length === N);
+    expect(await b.durableBus.depth("depth.mem", "g")).toBe(0);
     await b.stop();
   });
 });

@@ -7,12 +7,11 @@
  */
 import amqplib from "amqplib";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { SMTPServer } from "smtp-server";
-import type { AddressInfo } from "node:net";
 import { createBrokerOptions } from "../../moleculer.config";
 import createNotificationService from "../../services/notification.service";
 import { testEnv } from "../support/env";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
+import { startSmtp } from "../support/fake-smtp";
 
 jest.setTimeout(30_000);
 
@@ -21,46 +20,6 @@ const SMTP_PASSWORD = "smtp-secret-pass-42";
 const CHAT = "1001";
 const STRANGER = "2002";
 const CHANNELS = ["alert.raised", "alert.resolved", "notification.requested"];
-
-interface Mail {
-  from: string;
-  to: string[];
-  subject: string;
-  raw: string;
-  user: string | undefined;
-}
-
-export async function startSmtp(user: string, pass: string): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === user && auth.password === pass) cb(null, { user: auth.username });
-      else cb(new Error("Invalid username or password"));
-    },
-    onData(stream, session, cb) {
-      let raw = "";
-      stream.on("data", (c: Buffer) => (raw += c.toString()));
-      stream.on("end", () => {
-        const subject = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1].replace(/\r\n[ \t]/g, " ") ?? "";
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          subject,
-          raw,
-          user: session.user as string | undefined,
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -213,12 +172,43 @@ describe("notification service on RabbitMQ, fake Telegram and a real SMTP server
     await Promise.all(batch.map((a) => send("alert.raised", a)));
     await sleep(200);
     expect(telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).length).toBe(0);
+    // The backlog the status reports comes from this: all 100 wait in the group's queue.
+    expect(await producer.durableBus.depth("alert.raised", "notification")).toBe(100);
+    expect(await producer.durableBus.depth("alert.resolved", "notification")).toBe(0);
     await notifier.start();
     await waitFor(() => telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).length >= 100, 20_000, "100 deliveries");
     await sleep(300);
     const got = telegram.sentTo(CHAT).filter((m) => m.text.includes("offline alert")).map((m) => /#(\d+)#/.exec(m.text)?.[1]);
     expect(got).toHaveLength(100);
     expect(new Set(got).size).toBe(100);
+    const status = await notifier.call<{ backlog: Record<string, number> }, object>("notification.status", {});
+    expect(status.backlog).toEqual({ "alert.raised": 0, "alert.resolved": 0, "notification.requested": 0, total: 0 });
+  });
+
+  it("reports the durable-bus backlog in notification.status while deliveries are held up", async () => {
+    // The notifier is down: what it missed waits in the durable bus.
+    await notifier.stop();
+    const K = 7;
+    const batch = Array.from({ length: K }, (_, i) => alert("warning", `held alert #${i}#`));
+    for (const a of batch) await send("alert.raised", a);
+    await send("alert.resolved", { payload: { ...alert("warning", "held resolve").payload, kind: "resolved", resolvedAt: new Date().toISOString(), reason: "cleared" }, messageId: "held-resolve-1" });
+    expect(await producer.durableBus.depth("alert.raised", "notification")).toBe(K);
+    // Another broker on the same bus answers the same status (the action only reads the queues).
+    const reader = new ServiceBroker({ ...createBrokerOptions({ ...env, nodeID: `${env.nodeID}-reader` }), logger: false });
+    reader.createService({ ...createNotificationService(env, { pollCommands: false }), channels: undefined });
+    await reader.start();
+    try {
+      const status = await reader.call<{ backlog: Record<string, number> }, object>("notification.status", {});
+      expect(status.backlog).toEqual({ "alert.raised": K, "alert.resolved": 1, "notification.requested": 0, total: K + 1 });
+    } finally {
+      await reader.stop();
+    }
+    await notifier.start();
+    await waitFor(() => telegram.sentTo(CHAT).filter((m) => m.text.includes("held alert")).length >= K, 10_000, "held deliveries");
+    await waitFor(() => telegram.sentTo(CHAT).some((m) => m.text.includes("held resolve")), 10_000, "held resolve");
+    await sleep(200);
+    const status = await notifier.call<{ backlog: Record<string, number> }, object>("notification.status", {});
+    expect(status.backlog.total).toBe(0);
   });
 
   it("queues a notification.requested message through the send action", async () => {
