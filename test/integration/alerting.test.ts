@@ -6,7 +6,7 @@
  * e-mail), the clearing condition delivering alert.resolved the same way; the
  * active/test actions through the gateway.
  */
-import amqplib from "amqplib";
+import { deleteBusTopology } from "../support/bus-cleanup";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { createBrokerOptions } from "../../moleculer.config";
 import createAlertingService from "../../services/alerting.service";
@@ -88,15 +88,7 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
 
   afterAll(async () => {
     await broker?.stop();
-    const conn = await amqplib.connect(AMQP_URL);
-    const ch = await conn.createChannel();
-    for (const c of CHANNELS) {
-      await ch.deleteQueue(`${env.namespace}.${c}.notification`);
-      await ch.deleteQueue(`${env.namespace}.${c}.notification.DLQ`);
-      await ch.deleteExchange(`${env.namespace}.${c}`);
-    }
-    await ch.close();
-    await conn.close();
+    await deleteBusTopology(AMQP_URL, env.namespace, CHANNELS, "notification");
     await telegram?.close();
     await smtp?.close();
     env?.cleanup();

@@ -9,6 +9,7 @@ import amqplib from "amqplib";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { createBrokerOptions } from "../../moleculer.config";
 import createNotificationService from "../../services/notification.service";
+import { deleteBusTopology } from "../support/bus-cleanup";
 import { testEnv } from "../support/env";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
 import { startSmtp } from "../support/fake-smtp";
@@ -90,15 +91,7 @@ describe("notification service on RabbitMQ, fake Telegram and a real SMTP server
   afterAll(async () => {
     await producer?.stop();
     await notifier?.stop();
-    const conn = await amqplib.connect(AMQP_URL);
-    const ch = await conn.createChannel();
-    for (const c of CHANNELS) {
-      await ch.deleteQueue(`${env.namespace}.${c}.notification`);
-      await ch.deleteQueue(`${env.namespace}.${c}.notification.DLQ`);
-      await ch.deleteExchange(`${env.namespace}.${c}`);
-    }
-    await ch.close();
-    await conn.close();
+    await deleteBusTopology(AMQP_URL, env.namespace, CHANNELS, "notification");
     await telegram?.close();
     await smtp?.close();
     env?.cleanup();
