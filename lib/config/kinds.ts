@@ -35,6 +35,8 @@ const pureMarketMaking = {
   minimumSpread: { ...RATIO, default: 0 },
   inventorySkew: { type: "boolean", default: false },
   inventoryTargetBasePct: { ...RATIO, default: 0.5 },
+  /** Hummingbot inventory_range_multiplier: the skew range is this many times the total order size. */
+  inventoryRangeMultiplier: { type: "number", positive: true, default: 1 },
   hangingOrders: { type: "boolean", default: false },
   priceSource: { type: "enum", values: ["mid", "last", "best_bid", "best_ask", "external"], default: "mid" },
   externalMarket: { type: "string", optional: true },
@@ -50,6 +52,9 @@ const avellanedaStoikov = {
   volatilityWindow: { type: "number", integer: true, min: 10, default: 200 },
   minimumSpread: { ...RATIO, default: 0 },
   orderRefreshTimeMs: { type: "number", integer: true, min: 100, default: 10_000 },
+  inventoryTargetBasePct: { ...RATIO, default: 0.5 },
+  /** Trades kept for the trade-intensity (κ, α) fit when orderBookDepthFactor is not given. */
+  intensityWindow: { type: "number", integer: true, min: 10, default: 200 },
 };
 
 const crossExchange = {
@@ -58,6 +63,8 @@ const crossExchange = {
   orderAmount: DECIMAL,
   hedgeRetries: { type: "number", integer: true, min: 0, max: 10, default: 3 },
   orderRefreshTimeMs: { type: "number", integer: true, min: 100, default: 10_000 },
+  /** Taker venue fee; overrides the quoted market's rules.takerFee when set. */
+  takerFee: { ...RATIO, optional: true },
 };
 
 const strategies = {

@@ -1,0 +1,2 @@
+export * from "./types";
+export { checkOrders, riskLimitsFromConfig } from "./check";
