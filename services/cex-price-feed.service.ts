@@ -285,7 +285,7 @@ export default function createCexPriceFeedService(_env: RuntimeEnv, overrides: P
         this.broker.cacher
           ?.set(latestCacheKey(update.exchange, update.symbol), update, this.settings.cacheTtlSeconds)
           .catch((err: Error) => this.logger.warn(`cacher write for ${key} failed: ${err.message}`));
-        void Promise.resolve(this.broker.emit("price.cex.updated", update)).catch((err: Error) => this.logger.warn(`price.cex.updated not emitted: ${err.message}`));
+        void Promise.resolve(this.broker.broadcast("price.cex.updated", update)).catch((err: Error) => this.logger.warn(`price.cex.updated not emitted: ${err.message}`));
       },
 
       checkStale() {
@@ -293,12 +293,12 @@ export default function createCexPriceFeedService(_env: RuntimeEnv, overrides: P
         for (const s of stale) {
           const payload: CexPriceStale = { ...splitMarketKey(s.market), lastUpdate: s.lastUpdate, ageMs: s.ageMs };
           this.logger.warn(`${payload.exchange}:${payload.symbol} stale: no update for ${s.ageMs} ms`);
-          void Promise.resolve(this.broker.emit("price.cex.stale", payload)).catch(() => undefined);
+          void Promise.resolve(this.broker.broadcast("price.cex.stale", payload)).catch(() => undefined);
         }
         for (const f of fresh) {
           const payload: CexPriceFresh = { ...splitMarketKey(f.market), lastUpdate: f.lastUpdate, silentForMs: f.silentForMs };
           this.logger.info(`${payload.exchange}:${payload.symbol} fresh again after ${f.silentForMs} ms`);
-          void Promise.resolve(this.broker.emit("price.cex.fresh", payload)).catch(() => undefined);
+          void Promise.resolve(this.broker.broadcast("price.cex.fresh", payload)).catch(() => undefined);
         }
       },
     },

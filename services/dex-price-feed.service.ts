@@ -73,7 +73,7 @@ export default function createDexPriceFeedService(env: RuntimeEnv, overrides: Pa
         if (this.stopping) return;
         this.latestLocal.set(u.pool.toLowerCase(), u);
         this.broker.cacher?.set(dexPriceCacheKey(u.pool), u, this.settings.cacheTtlSeconds).catch((err: Error) => this.logger.warn(`cacher write for ${u.pool} failed: ${err.message}`));
-        this.broker.emit("price.dex.updated", u);
+        this.broker.broadcast("price.dex.updated", u);
       },
       schedule(this: FeedVars) {
         if (this.stopping) return;

@@ -18,6 +18,8 @@ import createDexService from "./dex.service";
 import createDexPriceFeedService from "./dex-price-feed.service";
 import createMonitoringService from "./monitoring.service";
 import createDbMaintenanceService from "./db-maintenance.service";
+import createArbitrageService from "./arbitrage.service";
+import createMarketMakerService from "./market-maker.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -36,6 +38,8 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   "dex-price-feed": createDexPriceFeedService,
   monitoring: createMonitoringService,
   "db-maintenance": createDbMaintenanceService,
+  arbitrage: createArbitrageService,
+  "market-maker": createMarketMakerService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

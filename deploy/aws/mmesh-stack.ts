@@ -27,13 +27,11 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 
 /**
- * Node groups and their SERVICES (names from lib/runtime/env.ts KNOWN_SERVICES). Services
- * of the seed not written yet join here when KNOWN_SERVICES lists them: trading += market-maker,
- * arbitrage.
+ * Node groups and their SERVICES (names from lib/runtime/env.ts KNOWN_SERVICES).
  */
 export const NODE_GROUPS = {
   gateway: ["api", "auth", "config", "keys"],
-  trading: ["cex", "fee", "wallet", "liquidity", "dex"],
+  trading: ["cex", "fee", "wallet", "liquidity", "dex", "arbitrage", "market-maker"],
   feeds: ["cex-price-feed", "subgraph", "dex-price-feed"],
   ops: ["notification", "alerting", "monitoring", "db-maintenance"],
 } as const;

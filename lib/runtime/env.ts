@@ -8,7 +8,7 @@ import path from "node:path";
 import { Cron } from "croner";
 import { maskUrl } from "./mask";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed", "monitoring", "db-maintenance"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed", "monitoring", "db-maintenance", "arbitrage", "market-maker"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -50,6 +50,8 @@ export interface RuntimeEnv {
   retentionDays: number;
   /** Cron schedule of db-maintenance's retention + VACUUM/ANALYZE + stats run (MAINTENANCE_CRON, default "0 3 * * *", UTC); null: "off". */
   maintenanceCron: string | null;
+  /** DEMO_BOT: seed an Avellaneda-Stoikov bot on the paper BTC/USDT market when no strategy exists yet (default on in embedded mode). */
+  demoBot: boolean;
 }
 
 export interface NotificationEnv {
@@ -117,6 +119,14 @@ function database(env: Env, dataDir: string): DatabaseSettings {
   const sqlite = /^sqlite:(.+)$/.exec(raw);
   if (sqlite) return { dialect: "sqlite", storage: sqlite[1] === ":memory:" ? ":memory:" : sqlite[1].replace(/^\/\//, "") };
   throw new EnvError("DATABASE_URL", `expected postgres://user@host:port/db or sqlite:<file>, got "${maskUrl(raw)}"`);
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name);
+  if (value === null) return fallback;
+  if (["on", "true", "1"].includes(value.toLowerCase())) return true;
+  if (["off", "false", "0"].includes(value.toLowerCase())) return false;
+  throw new EnvError(name, `must be on or off, not "${value}"`);
 }
 
 function services(env: Env): ServiceName[] {
@@ -283,5 +293,6 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     notification: notification(env),
     retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
     maintenanceCron: maintenanceCron(env),
+    demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
   };
 }

@@ -21,6 +21,7 @@ export function testEnv(overrides: Record<string, string> = {}): RuntimeEnv & { 
     LOG_LEVEL: "warn",
     API_PORT: "0",
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    DEMO_BOT: "off",
     JWT_SECRET: randomBytes(32).toString("hex"),
     ...overrides,
   });

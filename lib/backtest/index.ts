@@ -1,0 +1,6 @@
+export { runBacktest, validateStrategyParams, BacktestError, STRATEGY_NAMES, MAX_REPORTED_FILLS } from "./run";
+export type { BacktestOptions, BacktestReport, BacktestSample, BacktestFill } from "./run";
+export { maxDrawdown, sharpeRatio, returnsOf, YEAR_MS } from "./metrics";
+export type { Drawdown, Sharpe } from "./metrics";
+export { SimulatedTimers } from "./sim-clock";
+export { renderHtmlReport, svgChart, escapeHtml } from "./html-report";

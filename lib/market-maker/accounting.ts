@@ -1,0 +1,272 @@
+/**
+ * Position and PnL accounting of one market-maker bot, in exact decimals (strings out).
+ *
+ * Average cost, not FIFO: a bot needs one number per market (its average entry price),
+ * which gives the same answer whatever the order of fills at a price, is trivially cheap
+ * to persist and restore (a LedgerSnapshot row), and needs no lot queue that grows with
+ * every fill. Realized PnL is booked only on the part of a fill that reduces the position:
+ * (fill price − average entry) × closed amount for a long, the mirror for a short.
+ *
+ * - The position is signed: long positive, short negative.
+ * - Increases re-average the entry price: avg = (|pos|·avg + amount·price) / |pos + amount|.
+ * - A fill through zero closes the old position (realizing on it) and opens the remainder
+ *   at the fill price. A position back at exactly zero has avgEntryPrice "0".
+ * - Fees:
+ *   - in the quote currency: added to feesPaid and subtracted from realized;
+ *   - in the base currency: change the base that actually moves (a buy receives
+ *     amount − fee, a sell gives up amount + fee) and are valued at the fill price
+ *     (fee × price) in feesPaid and subtracted from realized. That keeps the identity
+ *     equity = realized + position·(mark − avg) equal to the change in holdings' value;
+ *   - in any other currency (BNB, KCS ...): recorded in `otherFees[currency]` only — the
+ *     ledger has no price for it; feesPaid and realized exclude it;
+ *   - negative fees (maker rebates) are taken as given: they lower feesPaid and raise
+ *     realized.
+ * - volume is the quote notional (price × amount) of the fills.
+ * - Internally the ledger keeps the open position's cost (|position| × avg), so increases,
+ *   full closes and unrealized PnL are exact; a partial close of a position whose average
+ *   is a repeating decimal (e.g. 302/3) rounds to 40 significant digits, as does the
+ *   avgEntryPrice reported (and restored from) a snapshot.
+ * - The ledger does not de-duplicate trades: the caller (the bot, backed by the fills
+ *   table's unique trade id) applies each fill once.
+ *
+ * PnlTracker: daily PnL and drawdown on top of the ledger's equity (see its docs).
+ */
+import Decimal from "decimal.js";
+
+const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -1e9, toExpPos: 1e9 });
+type Dec = InstanceType<typeof D>;
+
+export interface AccountingFill {
+  tradeId: string;
+  side: "buy" | "sell";
+  price: string;
+  amount: string;
+  feeCost: string | null;
+  feeCurrency: string | null;
+  ts: number;
+}
+
+export interface LedgerSnapshot {
+  base: string;
+  quote: string;
+  position: string;
+  avgEntryPrice: string;
+  realized: string;
+  feesPaid: string;
+  volume: string;
+  fills: number;
+  lastFillAt: number | null;
+  /** Fees paid in currencies other than base and quote, by currency (absent in old snapshots). */
+  otherFees?: Record<string, string>;
+}
+
+/** Plain decimal string: no exponent, no "-0". */
+function str(d: Dec): string {
+  return d.isZero() ? "0" : d.toFixed();
+}
+
+function dec(x: string | number | null | undefined, what: string): Dec {
+  if (x === null || x === undefined || x === "") throw new Error(`accounting: ${what} missing`);
+  let d: Dec;
+  try {
+    d = new D(typeof x === "number" ? String(x) : x);
+  } catch {
+    throw new Error(`accounting: ${what} is not a number: ${String(x)}`);
+  }
+  if (!d.isFinite()) throw new Error(`accounting: ${what} is not finite: ${String(x)}`);
+  return d;
+}
+
+function sameCurrency(a: string, b: string): boolean {
+  return a.trim().toUpperCase() === b.trim().toUpperCase();
+}
+
+export class PositionLedger {
+  readonly base: string;
+  readonly quote: string;
+  private position: Dec;
+  /** Cost of the open position, |position| × average entry, ≥ 0. */
+  private cost: Dec;
+  private realized: Dec;
+  private feesPaid: Dec;
+  private volume: Dec;
+  private fills: number;
+  private lastFillAt: number | null;
+  private otherFees: Map<string, Dec>;
+
+  constructor(base: string, quote: string, initial?: LedgerSnapshot) {
+    this.base = base;
+    this.quote = quote;
+    this.position = dec(initial?.position ?? "0", "position");
+    this.cost = this.position.isZero() ? new D(0) : dec(initial?.avgEntryPrice ?? "0", "avgEntryPrice").times(this.position.abs());
+    this.realized = dec(initial?.realized ?? "0", "realized");
+    this.feesPaid = dec(initial?.feesPaid ?? "0", "feesPaid");
+    this.volume = dec(initial?.volume ?? "0", "volume");
+    this.fills = initial?.fills ?? 0;
+    this.lastFillAt = initial?.lastFillAt ?? null;
+    this.otherFees = new Map(Object.entries(initial?.otherFees ?? {}).map(([c, v]) => [c, dec(v, `otherFees.${c}`)]));
+  }
+
+  apply(fill: AccountingFill): void {
+    if (fill.side !== "buy" && fill.side !== "sell") throw new Error(`accounting: bad side ${String(fill.side)}`);
+    const price = dec(fill.price, "price");
+    const amount = dec(fill.amount, "amount");
+    if (price.lte(0)) throw new Error(`accounting: price must be > 0, got ${fill.price}`);
+    if (amount.lte(0)) throw new Error(`accounting: amount must be > 0, got ${fill.amount}`);
+
+    let baseFee = new D(0);
+    let quoteFee = new D(0);
+    if (fill.feeCost !== null && fill.feeCost !== undefined && fill.feeCost !== "") {
+      const fee = dec(fill.feeCost, "feeCost");
+      const cur = fill.feeCurrency ?? "";
+      if (!fee.isZero()) {
+        if (cur !== "" && sameCurrency(cur, this.base)) baseFee = fee;
+        else if (cur !== "" && sameCurrency(cur, this.quote)) quoteFee = fee;
+        else {
+          const key = cur === "" ? "unknown" : cur;
+          this.otherFees.set(key, (this.otherFees.get(key) ?? new D(0)).plus(fee));
+        }
+      }
+    }
+
+    // The base that actually moves: a buy receives amount − fee, a sell gives amount + fee.
+    const delta = fill.side === "buy" ? amount.minus(baseFee) : amount.plus(baseFee).neg();
+    this.move(delta, price);
+
+    const feeValue = baseFee.times(price).plus(quoteFee);
+    this.feesPaid = this.feesPaid.plus(feeValue);
+    this.realized = this.realized.minus(feeValue);
+    this.volume = this.volume.plus(price.times(amount));
+    this.fills += 1;
+    this.lastFillAt = this.lastFillAt === null ? fill.ts : Math.max(this.lastFillAt, fill.ts);
+  }
+
+  /**
+   * Signed base change at a price: average in, realize on the reducing part, flip at the
+   * price. The open position's cost (|position| × avg) is kept rather than the average, so
+   * that increases and full closes are exact; only a partial close divides.
+   */
+  private move(delta: Dec, price: Dec): void {
+    if (delta.isZero()) return;
+    const pos = this.position;
+    if (pos.isZero() || pos.isPositive() === delta.isPositive()) {
+      this.cost = this.cost.plus(delta.abs().times(price));
+      this.position = pos.plus(delta);
+      return;
+    }
+    const closing = D.min(delta.abs(), pos.abs());
+    const removed = closing.eq(pos.abs()) ? this.cost : this.cost.times(closing).div(pos.abs());
+    const gain = price.times(closing).minus(removed);
+    this.realized = pos.isPositive() ? this.realized.plus(gain) : this.realized.minus(gain);
+    this.cost = this.cost.minus(removed);
+    const next = pos.plus(delta);
+    // Flipped through zero: the remainder opens at the fill price.
+    if (!next.isZero() && next.isPositive() !== pos.isPositive()) this.cost = next.abs().times(price);
+    if (next.isZero()) this.cost = new D(0);
+    this.position = next;
+  }
+
+  private avgEntry(): Dec {
+    return this.position.isZero() ? new D(0) : this.cost.div(this.position.abs());
+  }
+
+  snapshot(): LedgerSnapshot {
+    const otherFees: Record<string, string> = {};
+    for (const c of [...this.otherFees.keys()].sort()) otherFees[c] = str(this.otherFees.get(c) as Dec);
+    return {
+      base: this.base,
+      quote: this.quote,
+      position: str(this.position),
+      avgEntryPrice: str(this.avgEntry()),
+      realized: str(this.realized),
+      feesPaid: str(this.feesPaid),
+      volume: str(this.volume),
+      fills: this.fills,
+      lastFillAt: this.lastFillAt,
+      otherFees,
+    };
+  }
+
+  /** position × (mark − avgEntryPrice). */
+  unrealized(mark: string): string {
+    if (this.position.isZero()) return "0";
+    const value = this.position.abs().times(dec(mark, "mark")).minus(this.cost);
+    return str(this.position.isPositive() ? value : value.neg());
+  }
+
+  /** realized + unrealized (fees are already inside realized). */
+  equity(mark: string): string {
+    return str(this.realized.plus(this.unrealized(mark)));
+  }
+}
+
+export interface PnlState {
+  /** UTC day key "YYYY-MM-DD" of dayStartEquity. */
+  day: string;
+  dayStartEquity: string;
+  peakEquity: string;
+}
+
+export interface PnlUpdate {
+  dailyPnl: string;
+  peakEquity: string;
+  drawdownPct: number;
+}
+
+/** "YYYY-MM-DD" of a ms timestamp in UTC. */
+export function utcDay(ts: number): string {
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+/**
+ * Daily PnL and drawdown of a bot's equity (the ledger's realized + unrealized, quote
+ * currency; it starts at 0).
+ * - dailyPnl = equity − the equity at the first update of the current UTC day; the first
+ *   update on a new day ("YYYY-MM-DD" changes) starts the day at that equity.
+ * - peakEquity = the highest equity seen (initially the restored peak, else the first).
+ * - drawdownPct = (peak − equity) / (capital + peak) when capital + peak > 0, else 0.
+ *   Without `capital` this is relative to the peak of the PnL alone, which is noisy near
+ *   zero (any loss from a 0 peak is "no drawdown", a loss after a 1-unit peak is huge);
+ *   pass `capital` (quote currency) to measure drawdown on capital + PnL.
+ */
+export class PnlTracker {
+  private day: string | null;
+  private dayStartEquity: Dec | null;
+  private peak: Dec | null;
+  private readonly capital: Dec;
+
+  constructor(initial?: Partial<PnlState> & { capital?: string }) {
+    this.day = initial?.day ?? null;
+    this.dayStartEquity = initial?.dayStartEquity !== undefined ? dec(initial.dayStartEquity, "dayStartEquity") : null;
+    this.peak = initial?.peakEquity !== undefined ? dec(initial.peakEquity, "peakEquity") : null;
+    this.capital = initial?.capital !== undefined && initial.capital !== "" ? dec(initial.capital, "capital") : new D(0);
+    if (this.day === null || this.dayStartEquity === null) {
+      this.day = null;
+      this.dayStartEquity = null;
+    }
+  }
+
+  update(equity: string, now: number): PnlUpdate {
+    const eq = dec(equity, "equity");
+    const today = utcDay(now);
+    if (this.day !== today || this.dayStartEquity === null) {
+      this.day = today;
+      this.dayStartEquity = eq;
+    }
+    if (this.peak === null || eq.gt(this.peak)) this.peak = eq;
+    const basis = this.capital.plus(this.peak);
+    const drawdownPct = basis.gt(0) ? this.peak.minus(eq).div(basis).toNumber() : 0;
+    return { dailyPnl: str(eq.minus(this.dayStartEquity)), peakEquity: str(this.peak), drawdownPct };
+  }
+
+  /** What to persist to resume after a restart (with `capital` when one was given). */
+  state(): PnlState & { capital?: string } {
+    const s: PnlState & { capital?: string } = {
+      day: this.day ?? "",
+      dayStartEquity: this.dayStartEquity ? str(this.dayStartEquity) : "0",
+      peakEquity: this.peak ? str(this.peak) : "0",
+    };
+    if (!this.capital.isZero()) s.capital = str(this.capital);
+    return s;
+  }
+}

@@ -1,0 +1,511 @@
+/**
+ * One market-making bot: a strategy on one market, driven by price ticks and fills.
+ * No broker here: the venue, the hedger and the clock are injected, so the market-maker
+ * service runs it against the cex service and the backtester against a paper exchange.
+ *
+ * Each requote: strategy → desired quotes → rounded to tick/lot → planned against live
+ * orders (lib/market-maker/order-plan) → new orders checked by lib/risk → cancels sent and
+ * awaited → new orders sent. Only one requote runs at a time; ticks arriving meanwhile
+ * coalesce into one more requote, and none starts sooner than `minRequoteIntervalMs`
+ * after the previous one. Because placements wait for the cancels, no new order leaves
+ * while a cancel is in flight. Positions come only from fills (`onFill`), so a cancel
+ * that loses a race with a fill still ends with the right position.
+ */
+import Decimal from "decimal.js";
+import type { RiskDecision, RiskLimits } from "../risk/types";
+import { checkOrders } from "../risk";
+import type { Inventory, MarketRules, MarketSnapshot, OrderPolicy, Strategy } from "../strategies/types";
+import { PnlTracker, PositionLedger, type AccountingFill, type LedgerSnapshot } from "./accounting";
+import { isBotOrder, newClientOrderId } from "./client-order-id";
+import { planOrders, type LiveOrder } from "./order-plan";
+import { roundQuotes, type DecimalRules, type RoundedQuote } from "./rounding";
+
+export interface VenueOrder {
+  clientOrderId: string | null;
+  side: string;
+  price: string | null;
+  amount: string;
+  filled: string;
+  remaining: string;
+  status: string;
+}
+
+/** The quoted venue as the bot sees it (the cex service, or a paper exchange in a backtest). */
+export interface BotVenue {
+  /** A post-only limit order. */
+  place(order: { clientOrderId: string; side: "buy" | "sell"; price: string; amount: string }): Promise<VenueOrder>;
+  /** Cancel; resolves with the order's final state. Rejects with `OrderGoneError` when the venue no longer knows it. */
+  cancel(clientOrderId: string): Promise<VenueOrder | null>;
+  openOrders(): Promise<VenueOrder[]>;
+  /** Totals (free + locked) of the market's base and quote. */
+  balance(): Promise<{ base: string; quote: string }>;
+}
+
+/** Takes the other side of a maker fill on the taker venue (cross-exchange market making). */
+export interface Hedger {
+  hedge(order: { side: "buy" | "sell"; amount: string; reason: string }): Promise<{ price: string; amount: string }>;
+}
+
+export interface BotClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const SYSTEM_CLOCK: BotClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export type BotState = "starting" | "running" | "paused" | "halted" | "stopped";
+
+export interface BotEvents {
+  quotePlaced?(q: { bid: string | null; ask: string | null; tickReceivedAt: number; orderAckAt: number }): void;
+  pnlUpdated?(p: { realized: string; unrealized: string; total: string; position: string; feesPaid: string }): void;
+  inventoryUpdated?(inv: { base: string; quote: string }): void;
+  /** The kill switch tripped on this bot: its orders are cancelled and it stopped. */
+  halted?(h: { reason: string; detail: string }): void;
+  /** A maker fill could not be hedged after every retry: the exposure stays open. */
+  hedgeFailed?(h: { tradeId: string; side: "buy" | "sell"; amount: string; error: string }): void;
+  /** Something went wrong that the bot survived (logged by the service). */
+  warn?(message: string): void;
+}
+
+export interface BotConfig {
+  name: string;
+  exchange: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  strategy: Strategy;
+  policy: OrderPolicy;
+  /** Numbers for the strategy's math. */
+  rules: MarketRules;
+  /** The same limits as exact decimal strings, for rounding at the boundary. */
+  decimalRules: DecimalRules;
+  minRequoteIntervalMs: number;
+  risk: RiskLimits;
+  /** Capital the drawdown is measured against (quote currency); default the starting equity. */
+  capital?: string;
+  hedgeRetries?: number;
+  /** Checked right before orders leave: false (e.g. the bot's lease may have lapsed) sends nothing. */
+  canQuote?: () => boolean;
+}
+
+export interface BotStatus {
+  name: string;
+  exchange: string;
+  symbol: string;
+  strategy: string;
+  state: BotState;
+  haltReason: string | null;
+  liveOrders: LiveOrder[];
+  inventory: { base: string; quote: string };
+  ledger: LedgerSnapshot;
+  unrealized: string;
+  mid: string | null;
+  priceReceivedAt: number | null;
+  lastRequoteAt: number | null;
+  lastRisk: { blocked: string | null; rejected: string[] };
+  strategyState: Record<string, number | string | null>;
+  requotes: number;
+}
+
+/** The venue no longer knows the order (already filled or cancelled): not an error for the bot. */
+export class OrderGoneError extends Error {
+  override name = "OrderGoneError";
+}
+
+const ZERO = new Decimal(0);
+
+export class Bot {
+  state: BotState = "starting";
+  haltReason: string | null = null;
+  readonly ledger: PositionLedger;
+  readonly pnl: PnlTracker;
+
+  private market: MarketSnapshot | null = null;
+  private reference: MarketSnapshot | null = null;
+  private priceReceivedAt: number | null = null;
+  private tickReceivedAt = 0;
+  private inventory: { base: Decimal; quote: Decimal } = { base: ZERO, quote: ZERO };
+  private readonly live = new Map<string, LiveOrder>();
+  private readonly seenTrades = new Set<string>();
+  private lastFillAt: number | null = null;
+  private lastRequoteAt: number | null = null;
+  private requoting: Promise<void> | null = null;
+  private requoteAgain = false;
+  private deferred: unknown = null;
+  private housekeeping: unknown = null;
+  private lastRisk: { blocked: string | null; rejected: string[] } = { blocked: null, rejected: [] };
+  private requotes = 0;
+  private hedges: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly config: BotConfig,
+    private readonly venue: BotVenue,
+    private readonly events: BotEvents = {},
+    private readonly clock: BotClock = SYSTEM_CLOCK,
+    private readonly hedger: Hedger | null = null,
+    initial?: { ledger?: LedgerSnapshot; pnl?: { day: string; dayStartEquity: string; peakEquity: string } },
+  ) {
+    this.ledger = new PositionLedger(config.base, config.quote, initial?.ledger);
+    this.pnl = new PnlTracker({ ...(initial?.pnl ?? {}), capital: config.capital } as ConstructorParameters<typeof PnlTracker>[0]);
+  }
+
+  /** Takes over the market: cancels orders a previous owner of this bot left resting, reads balances, starts quoting. */
+  async start(): Promise<void> {
+    const leftovers = (await this.venue.openOrders()).filter((o) => isBotOrder(this.config.name, o.clientOrderId));
+    await Promise.all(leftovers.map((o) => this.cancelQuietly(o.clientOrderId as string)));
+    await this.refreshBalance();
+    this.state = "running";
+    this.scheduleHousekeeping();
+    this.trigger();
+  }
+
+  /** Stops quoting and cancels every order of this bot. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    await this.quiesce();
+    await this.cancelAll();
+  }
+
+  /** Stops quoting without forgetting the bot (orders cancelled); `resume` starts again. */
+  async pause(): Promise<void> {
+    if (this.state !== "running") return;
+    this.state = "paused";
+    await this.quiesce();
+    await this.cancelAll();
+  }
+
+  resume(): void {
+    if (this.state !== "paused") return;
+    this.state = "running";
+    this.scheduleHousekeeping();
+    this.trigger();
+  }
+
+  /** Kill switch: cancel everything, stop, report. */
+  async halt(reason: string, detail: string): Promise<void> {
+    if (this.state === "halted" || this.state === "stopped") return;
+    this.state = "halted";
+    this.haltReason = `${reason}: ${detail}`;
+    await this.quiesce();
+    await this.cancelAll();
+    this.events.halted?.({ reason, detail });
+  }
+
+  /** A new price for the quoted market. `receivedAt` is when the tick entered this system. */
+  onPrice(snapshot: MarketSnapshot, receivedAt: number): void {
+    this.market = snapshot;
+    this.priceReceivedAt = receivedAt;
+    this.tickReceivedAt = receivedAt;
+    this.config.strategy.observeMid?.(snapshot.ts, (snapshot.bestBid + snapshot.bestAsk) / 2);
+    this.trigger();
+  }
+
+  /** A new price for the reference market (external price source, or the XEMM taker venue). */
+  onReferencePrice(snapshot: MarketSnapshot, receivedAt: number): void {
+    this.reference = snapshot;
+    this.tickReceivedAt = receivedAt;
+    this.trigger();
+  }
+
+  /** The market's feed went stale: quotes come down at once rather than at the next tick. */
+  onStale(): void {
+    this.trigger();
+  }
+
+  /** A public trade print on the quoted market (feeds trade-intensity estimation). */
+  onPublicTrade(trade: { ts: number; price: number; amount: number; side: "buy" | "sell" }): void {
+    if (this.market && this.config.strategy.observeTrade) this.config.strategy.observeTrade(trade, (this.market.bestBid + this.market.bestAsk) / 2);
+  }
+
+  /** A fill of one of this bot's orders; duplicates (same tradeId) are ignored. */
+  onFill(fill: AccountingFill & { clientOrderId: string | null }): boolean {
+    if (this.seenTrades.has(fill.tradeId)) return false;
+    this.seenTrades.add(fill.tradeId);
+    if (this.seenTrades.size > 10_000) this.seenTrades.delete(this.seenTrades.values().next().value as string);
+
+    this.ledger.apply(fill);
+    this.applyToInventory(fill);
+    this.lastFillAt = this.clock.now();
+    const order = fill.clientOrderId ? this.live.get(fill.clientOrderId) : undefined;
+    if (order) {
+      const remaining = new Decimal(order.remaining).minus(fill.amount);
+      if (remaining.lte(0)) this.live.delete(order.clientOrderId);
+      else order.remaining = remaining.toString();
+      if (this.config.policy.hangingOrders) {
+        for (const other of this.live.values()) if (other.side !== order.side) other.hanging = true;
+      }
+    }
+    if (this.market && this.config.strategy.observeTrade) {
+      const mid = (this.market.bestBid + this.market.bestAsk) / 2;
+      this.config.strategy.observeTrade({ ts: fill.ts, price: Number(fill.price), amount: Number(fill.amount), side: fill.side === "buy" ? "sell" : "buy" }, mid);
+    }
+    this.reportPnl();
+    if (this.hedger) this.hedges = this.hedges.then(() => this.hedge(fill));
+    this.trigger();
+    return true;
+  }
+
+  /** A fill of this bot's hedge on the taker venue: it moves the position and PnL, not the quoted venue's inventory. */
+  onHedgeFill(fill: AccountingFill): boolean {
+    if (this.seenTrades.has(fill.tradeId)) return false;
+    this.seenTrades.add(fill.tradeId);
+    this.ledger.apply(fill);
+    this.reportPnl();
+    return true;
+  }
+
+  /** Fills already inside the restored ledger: a late duplicate of one must not count twice. */
+  markSeen(tradeIds: Iterable<string>): void {
+    for (const id of tradeIds) this.seenTrades.add(id);
+  }
+
+  /** Resolves when every hedge started so far has finished (tests, shutdown). */
+  hedgesSettled(): Promise<void> {
+    return this.hedges;
+  }
+
+  status(): BotStatus {
+    const mid = this.midDecimal();
+    return {
+      name: this.config.name,
+      exchange: this.config.exchange,
+      symbol: this.config.symbol,
+      strategy: this.config.strategy.name,
+      state: this.state,
+      haltReason: this.haltReason,
+      liveOrders: [...this.live.values()].map((o) => ({ ...o })),
+      inventory: { base: this.inventory.base.toString(), quote: this.inventory.quote.toString() },
+      ledger: this.ledger.snapshot(),
+      unrealized: mid ? this.ledger.unrealized(mid.toString()) : "0",
+      mid: mid?.toString() ?? null,
+      priceReceivedAt: this.priceReceivedAt,
+      lastRequoteAt: this.lastRequoteAt,
+      lastRisk: this.lastRisk,
+      strategyState: this.config.strategy.describe(),
+      requotes: this.requotes,
+    };
+  }
+
+  /** Asks for a requote now (coalesced, rate-limited). */
+  trigger(): void {
+    if (this.state !== "running") return;
+    if (this.requoting) {
+      this.requoteAgain = true;
+      return;
+    }
+    const now = this.clock.now();
+    const wait = this.lastRequoteAt === null ? 0 : this.lastRequoteAt + this.config.minRequoteIntervalMs - now;
+    if (wait > 0) {
+      if (this.deferred === null) {
+        this.deferred = this.clock.setTimeout(() => {
+          this.deferred = null;
+          this.trigger();
+        }, wait);
+      }
+      return;
+    }
+    this.requoting = this.requote().finally(() => {
+      this.requoting = null;
+      if (this.requoteAgain) {
+        this.requoteAgain = false;
+        this.trigger();
+      }
+    });
+  }
+
+  /** Resolves when no requote is running (a test or the backtester waits on it). */
+  async idle(): Promise<void> {
+    while (this.requoting) await this.requoting;
+    await this.hedges;
+  }
+
+  private async requote(): Promise<void> {
+    const now = this.clock.now();
+    this.lastRequoteAt = now;
+    this.requotes++;
+    const tickReceivedAt = this.tickReceivedAt;
+    try {
+      const decision = this.market ? this.decide(now) : null;
+      if (!decision) {
+        this.lastRisk = { blocked: "no_price", rejected: [] };
+        return;
+      }
+      const { plan, risk } = decision;
+      this.lastRisk = { blocked: risk.blocked?.reason ?? null, rejected: risk.rejected.map((r) => `${r.order.side} ${r.order.amount}@${r.order.price}: ${r.reason}`) };
+      if (risk.halt) {
+        await this.halt(risk.halt.reason, risk.halt.detail);
+        return;
+      }
+      if (risk.blocked) {
+        await this.cancelAll();
+        return;
+      }
+      const cancelled = await Promise.all(plan.cancel.map((o) => this.cancelQuietly(o.clientOrderId)));
+      if (cancelled.some((ok) => !ok)) return; // a cancel failed: place nothing until the book is known again
+      if (this.state !== "running" || risk.allowed.length === 0) return;
+      if (this.config.canQuote && !this.config.canQuote()) return;
+      const allowed = new Set(risk.allowed);
+      const placed = await Promise.all(plan.place.filter((q) => allowed.has(q)).map((q) => this.place(q, now)));
+      const ok = placed.filter((p): p is LiveOrder => p !== null);
+      if (ok.length > 0) {
+        const bid = ok.filter((o) => o.side === "buy").sort((a, b) => a.level - b.level)[0];
+        const ask = ok.filter((o) => o.side === "sell").sort((a, b) => a.level - b.level)[0];
+        this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt: this.clock.now() });
+      }
+    } catch (err) {
+      this.events.warn?.(`bot ${this.config.name}: requote failed: ${(err as Error).message}`);
+    }
+  }
+
+  private decide(now: number): { plan: ReturnType<typeof planOrders>; risk: RiskDecision } {
+    const market = this.market as MarketSnapshot;
+    const inventory: Inventory = { base: this.inventory.base.toNumber(), quote: this.inventory.quote.toNumber() };
+    const quotes = this.config.strategy.quotes({ now, market, reference: this.reference ?? undefined, inventory, rules: this.config.rules });
+    const desired = roundQuotes(quotes, this.config.decimalRules);
+    // Plan first, then check the risk of what would actually be sent.
+    const plan = planOrders(desired, [...this.live.values()], this.config.policy, now, this.lastFillAt);
+    const mid = this.midDecimal() as Decimal;
+    const equity = this.ledger.equity(mid.toString());
+    const { dailyPnl, peakEquity } = this.pnl.update(equity, now);
+    const risk = checkOrders(
+      plan.place,
+      {
+        now,
+        priceReceivedAt: this.priceReceivedAt,
+        mid: mid.toString(),
+        inventory: { base: this.inventory.base.toString(), quote: this.inventory.quote.toString() },
+        openOrders: plan.keep.map((o) => ({ side: o.side, price: o.price, amount: o.remaining })),
+        dailyPnl,
+        equity: this.equityForDrawdown(equity),
+        peakEquity: this.equityForDrawdown(peakEquity),
+      },
+      this.config.risk,
+    );
+    return { plan, risk };
+  }
+
+  /** Drawdown is measured on capital + PnL; without a capital it is measured on PnL alone. */
+  private equityForDrawdown(pnlEquity: string): string {
+    return this.config.capital ? new Decimal(this.config.capital).plus(pnlEquity).toString() : pnlEquity;
+  }
+
+  private async place(q: RoundedQuote, now: number): Promise<LiveOrder | null> {
+    const clientOrderId = newClientOrderId(this.config.name);
+    const order: LiveOrder = { clientOrderId, side: q.side, price: q.price, amount: q.amount, remaining: q.amount, placedAt: now, level: q.level, hanging: false };
+    this.live.set(clientOrderId, order);
+    try {
+      const ack = await this.venue.place({ clientOrderId, side: q.side, price: q.price, amount: q.amount });
+      // Fills (even immediate ones) arrive through onFill; a closed or rejected order simply stops being live.
+      if (ack.status !== "open" && ack.status !== "pending") this.live.delete(clientOrderId);
+      return this.live.has(clientOrderId) ? order : null;
+    } catch (err) {
+      this.live.delete(clientOrderId);
+      this.events.warn?.(`bot ${this.config.name}: ${q.side} ${q.amount}@${q.price} refused: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** true when the order is gone from the venue (cancelled, filled or unknown). */
+  private async cancelQuietly(clientOrderId: string): Promise<boolean> {
+    try {
+      await this.venue.cancel(clientOrderId);
+      this.live.delete(clientOrderId);
+      return true;
+    } catch (err) {
+      if (err instanceof OrderGoneError) {
+        this.live.delete(clientOrderId);
+        return true;
+      }
+      this.events.warn?.(`bot ${this.config.name}: cancel ${clientOrderId} failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private async cancelAll(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.cancelQuietly(id)));
+  }
+
+  /** Waits for a running requote and drops a deferred one. */
+  private async quiesce(): Promise<void> {
+    if (this.deferred !== null) this.clock.clearTimeout(this.deferred);
+    if (this.housekeeping !== null) this.clock.clearTimeout(this.housekeeping);
+    this.deferred = this.housekeeping = null;
+    this.requoteAgain = false;
+    while (this.requoting) await this.requoting;
+  }
+
+  /** Order refresh, max age and the stale-feed guard must act even when no tick arrives. */
+  private scheduleHousekeeping(): void {
+    const { refreshTimeMs, maxOrderAgeMs } = this.config.policy;
+    const every = Math.max(100, Math.min(refreshTimeMs || Infinity, maxOrderAgeMs || Infinity, this.config.risk.staleFeedMs, 5_000));
+    this.housekeeping = this.clock.setTimeout(() => {
+      this.housekeeping = null;
+      if (this.state !== "running") return;
+      this.trigger();
+      this.scheduleHousekeeping();
+    }, every);
+  }
+
+  private async refreshBalance(): Promise<void> {
+    const b = await this.venue.balance();
+    this.inventory = { base: new Decimal(b.base), quote: new Decimal(b.quote) };
+    this.events.inventoryUpdated?.({ base: b.base, quote: b.quote });
+  }
+
+  private applyToInventory(fill: AccountingFill): void {
+    const amount = new Decimal(fill.amount);
+    const cost = amount.times(fill.price);
+    const fee = fill.feeCost ? new Decimal(fill.feeCost) : ZERO;
+    let { base, quote } = this.inventory;
+    if (fill.side === "buy") {
+      base = base.plus(amount);
+      quote = quote.minus(cost);
+    } else {
+      base = base.minus(amount);
+      quote = quote.plus(cost);
+    }
+    if (fill.feeCurrency === this.config.base) base = base.minus(fee);
+    else if (fill.feeCurrency === this.config.quote) quote = quote.minus(fee);
+    this.inventory = { base, quote };
+    this.events.inventoryUpdated?.({ base: base.toString(), quote: quote.toString() });
+  }
+
+  private reportPnl(): void {
+    const mid = this.midDecimal();
+    const snap = this.ledger.snapshot();
+    const unrealized = mid ? this.ledger.unrealized(mid.toString()) : "0";
+    this.events.pnlUpdated?.({ realized: snap.realized, unrealized, total: new Decimal(snap.realized).plus(unrealized).toString(), position: snap.position, feesPaid: snap.feesPaid });
+  }
+
+  private async hedge(fill: AccountingFill): Promise<void> {
+    const side = fill.side === "buy" ? "sell" : "buy";
+    const attempts = 1 + (this.config.hedgeRetries ?? 3);
+    let lastError = "";
+    for (let i = 0; i < attempts; i++) {
+      try {
+        await (this.hedger as Hedger).hedge({ side, amount: fill.amount, reason: `hedge of ${fill.tradeId}` });
+        return;
+      } catch (err) {
+        lastError = (err as Error).message;
+        this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${fill.amount} for ${fill.tradeId} failed (attempt ${i + 1}/${attempts}): ${lastError}`);
+        if (i + 1 < attempts) await new Promise((r) => this.clock.setTimeout(() => r(undefined), 100 * 2 ** i));
+      }
+    }
+    this.events.hedgeFailed?.({ tradeId: fill.tradeId, side, amount: fill.amount, error: lastError });
+  }
+
+  private midDecimal(): Decimal | null {
+    if (!this.market) return null;
+    return new Decimal(this.market.bestBid).plus(this.market.bestAsk).div(2);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Diffing desired (rounded) quotes against the bot's live orders. Pure and deterministic:
+ * the same inputs always give the same plan, and nothing here talks to a venue.
+ *
+ * Rules:
+ * 1. Hanging orders (the opposite side of a fill, left resting when
+ *    `policy.hangingOrders` is on) are not matched against desired quotes. They are kept
+ *    until their age (now − placedAt) reaches `maxOrderAgeMs`, then cancelled.
+ * 2. Non-hanging live orders are matched to desired quotes by (side, level). When several
+ *    live orders share a (side, level), the first in the `live` array is the match and the
+ *    others are cancelled as duplicates. When several desired quotes share a (side, level),
+ *    only the first is used.
+ * 3. A live order with no desired counterpart is cancelled.
+ * 4. A matched live order is cancelled and its desired quote placed when
+ *    - age ≥ maxOrderAgeMs, or
+ *    - age ≥ refreshTimeMs and (|live.price − desired.price| / desired.price >
+ *      refreshTolerance, or live.amount ≠ desired.amount, compared as decimals).
+ *    Otherwise it is kept and that desired quote is not placed.
+ * 5. Desired quotes with no match, and those whose match was replaced, are placed —
+ *    except while now − lastFillAt < filledOrderDelayMs, when nothing is placed (cancels
+ *    still happen).
+ * 6. `cancel`, `keep` and `place` are sorted by side (buy first), then level, then
+ *    (for live orders) placedAt and clientOrderId.
+ */
+import Decimal from "decimal.js";
+import type { OrderPolicy } from "../strategies/types";
+import type { RoundedQuote } from "./rounding";
+
+const D = Decimal.clone({ precision: 60, toExpNeg: -1e9, toExpPos: 1e9 });
+
+export interface LiveOrder {
+  clientOrderId: string;
+  side: "buy" | "sell";
+  price: string;
+  amount: string;
+  remaining: string;
+  placedAt: number;
+  level: number;
+  hanging: boolean;
+}
+
+export interface OrderPlan {
+  cancel: LiveOrder[];
+  place: RoundedQuote[];
+  keep: LiveOrder[];
+}
+
+const keyOf = (o: { side: "buy" | "sell"; level: number }): string => `${o.side}:${o.level}`;
+
+const sideRank = (s: "buy" | "sell"): number => (s === "buy" ? 0 : 1);
+
+function compareLive(a: LiveOrder, b: LiveOrder): number {
+  return (
+    sideRank(a.side) - sideRank(b.side) ||
+    a.level - b.level ||
+    a.placedAt - b.placedAt ||
+    (a.clientOrderId < b.clientOrderId ? -1 : a.clientOrderId > b.clientOrderId ? 1 : 0)
+  );
+}
+
+function compareQuote(a: RoundedQuote, b: RoundedQuote): number {
+  return sideRank(a.side) - sideRank(b.side) || a.level - b.level;
+}
+
+/** True when the live order is out of tolerance of the desired quote (price or amount). */
+export function needsRefresh(live: LiveOrder, desired: RoundedQuote, refreshTolerance: number): boolean {
+  const want = new D(desired.price);
+  const have = new D(live.price);
+  if (want.lte(0)) return true;
+  const drift = have.minus(want).abs().div(want);
+  if (drift.gt(new D(String(refreshTolerance)))) return true;
+  return !new D(live.amount).eq(new D(desired.amount));
+}
+
+export function planOrders(
+  desired: RoundedQuote[],
+  live: LiveOrder[],
+  policy: OrderPolicy,
+  now: number,
+  lastFillAt: number | null,
+): OrderPlan {
+  const cancel: LiveOrder[] = [];
+  const keep: LiveOrder[] = [];
+  const place: RoundedQuote[] = [];
+
+  const wanted = new Map<string, RoundedQuote>();
+  for (const q of desired) if (!wanted.has(keyOf(q))) wanted.set(keyOf(q), q);
+
+  const matched = new Set<string>();
+  for (const o of live) {
+    const age = now - o.placedAt;
+    if (o.hanging) {
+      (age >= policy.maxOrderAgeMs ? cancel : keep).push(o);
+      continue;
+    }
+    const key = keyOf(o);
+    if (matched.has(key)) {
+      cancel.push(o); // duplicate for an already matched (side, level)
+      continue;
+    }
+    const q = wanted.get(key);
+    if (!q) {
+      cancel.push(o);
+      continue;
+    }
+    matched.add(key);
+    const replace =
+      age >= policy.maxOrderAgeMs || (age >= policy.refreshTimeMs && needsRefresh(o, q, policy.refreshTolerance));
+    if (replace) cancel.push(o);
+    else keep.push(o);
+  }
+
+  // Place everything wanted whose match was not kept.
+  const kept = new Set(keep.filter((o) => !o.hanging).map(keyOf));
+  const delaying = lastFillAt !== null && now - lastFillAt < policy.filledOrderDelayMs;
+  if (!delaying) for (const q of wanted.values()) if (!kept.has(keyOf(q))) place.push(q);
+
+  cancel.sort(compareLive);
+  keep.sort(compareLive);
+  place.sort(compareQuote);
+  return { cancel, place, keep };
+}

@@ -1,0 +1,104 @@
+/**
+ * Adapters from the mesh's actions to what a bot needs: the quoted venue (cex service)
+ * and the hedge venue of cross-exchange market making (cex market order or dex swap).
+ * `call` is the broker's call; nothing here knows about Moleculer beyond error codes.
+ */
+import Decimal from "decimal.js";
+import { OrderGoneError, type BotVenue, type Hedger, type VenueOrder } from "./bot";
+import { newClientOrderId } from "./client-order-id";
+import type { MarketRef } from "./bot-spec";
+import type { MarketRules } from "../strategies/types";
+import type { DecimalRules } from "./rounding";
+
+export type Call = (action: string, params: Record<string, unknown>) => Promise<unknown>;
+
+export const hedgeTagOf = (bot: string) => `${bot}#hedge`;
+
+function isNotFound(err: unknown): boolean {
+  return (err as { type?: string }).type === "ORDER_NOT_FOUND";
+}
+
+export function cexVenue(call: Call, market: MarketRef): BotVenue {
+  const { venue: exchange, symbol } = market;
+  return {
+    async place(o) {
+      return (await call("cex.createOrder", { exchange, symbol, type: "limit", postOnly: true, ...o })) as VenueOrder;
+    },
+    async cancel(clientOrderId) {
+      try {
+        return (await call("cex.cancelOrder", { exchange, symbol, clientOrderId })) as VenueOrder;
+      } catch (err) {
+        if (isNotFound(err)) throw new OrderGoneError((err as Error).message);
+        throw err;
+      }
+    },
+    async openOrders() {
+      return (await call("cex.openOrders", { exchange, symbol })) as VenueOrder[];
+    },
+    async balance() {
+      const res = (await call("cex.balance", { exchange })) as { balances: Record<string, { total: string }> };
+      return { base: res.balances[market.base]?.total ?? "0", quote: res.balances[market.quote]?.total ?? "0" };
+    },
+  };
+}
+
+/** Tick, lot, minimums and fees of a CEX market from `cex.markets`: as numbers for strategies, as strings for rounding. */
+export async function cexMarketRules(call: Call, market: MarketRef): Promise<{ rules: MarketRules; decimalRules: DecimalRules }> {
+  const markets = (await call("cex.markets", { exchange: market.venue })) as Array<{
+    symbol: string;
+    precision: { amount: string | null; price: string | null };
+    limits: { amountMin: string | null; costMin: string | null };
+    maker: string | null;
+    taker: string | null;
+  }>;
+  const m = markets.find((x) => x.symbol === market.symbol);
+  if (!m) throw new Error(`${market.venue} has no market ${market.symbol}`);
+  if (!m.precision.price || !m.precision.amount) throw new Error(`${market.venue} ${market.symbol}: tick or lot size unknown`);
+  const num = (v: string | null) => (v === null ? undefined : Number(v));
+  return {
+    rules: {
+      tickSize: Number(m.precision.price),
+      lotSize: Number(m.precision.amount),
+      minAmount: num(m.limits.amountMin),
+      minNotional: num(m.limits.costMin),
+      makerFee: num(m.maker),
+      takerFee: num(m.taker),
+    },
+    decimalRules: { tickSize: m.precision.price, lotSize: m.precision.amount, minAmount: m.limits.amountMin ?? undefined, minNotional: m.limits.costMin ?? undefined },
+  };
+}
+
+/** The XEMM hedge: a market order on a CEX taker, or an exact swap on a DEX pool. */
+export function hedgerFor(call: Call, bot: string, taker: MarketRef, slippageBps = 100): Hedger {
+  if (taker.kind === "cex") {
+    return {
+      async hedge({ side, amount }) {
+        const order = (await call("cex.createOrder", {
+          exchange: taker.venue,
+          symbol: taker.symbol,
+          side,
+          type: "market",
+          amount,
+          clientOrderId: newClientOrderId(hedgeTagOf(bot)),
+        })) as VenueOrder & { average?: string | null };
+        if (new Decimal(order.filled || "0").lte(0)) throw new Error(`hedge ${side} ${amount} on ${taker.venue} did not fill (status ${order.status})`);
+        return { price: order.price ?? "0", amount: order.filled };
+      },
+    };
+  }
+  return {
+    async hedge({ side, amount }) {
+      // Selling base: exact amount in. Buying base: exact amount out.
+      const params =
+        side === "sell"
+          ? { pool: taker.pool, tokenIn: taker.base, tokenOut: taker.quote, amountIn: amount, slippageBps }
+          : { pool: taker.pool, tokenIn: taker.quote, tokenOut: taker.base, amountOut: amount, slippageBps };
+      if (!taker.keyId) throw new Error(`DEX market ${taker.name} has no keyId naming the wallet account that signs the hedge`);
+      const res = (await call("dex.swap", { ...params, account: taker.keyId, approve: true })) as { amountIn?: string; amountOut?: string };
+      const baseAmount = side === "sell" ? amount : (res.amountOut ?? amount);
+      const quoteAmount = side === "sell" ? res.amountOut : res.amountIn;
+      const price = quoteAmount ? new Decimal(quoteAmount).div(baseAmount).toString() : "0";
+      return { price, amount: baseAmount };
+    },
+  };
+}

@@ -1,0 +1,618 @@
+/**
+ * Market-making bots (SERVICES name `market-maker`, Moleculer service `mm`).
+ *
+ * Bots come from `strategies` config documents (lib/market-maker/bot-spec.ts) and follow
+ * `config.changed` live: enabled → started, disabled/removed → stopped (orders cancelled),
+ * new version → restarted with the new parameters. Each bot is quoted by exactly one node:
+ * a node runs a bot only while it holds the bot's lease (lib/lease; Redis or PostgreSQL
+ * in a cluster), and a node that takes a bot over cancels what the previous owner left
+ * resting before it quotes. The bot logic itself is lib/market-maker/bot.ts.
+ *
+ * Fills: `order.filled` (event and durable bus) whose clientOrderId carries a bot's tag is
+ * booked once in mm_fills (unique exchange + trade id), then broadcast as `mm.fill.booked`
+ * so the node running the bot applies it. A node taking a bot over rebuilds the position
+ * from mm_fills (average cost, lib/market-maker/accounting.ts).
+ *
+ * Kill switches: a bot's daily-loss or drawdown limit halts that bot (orders cancelled,
+ * state `halted` persisted so no node restarts it, `alert.raised` on the durable bus);
+ * `mm.killSwitch` halts every bot on every node and keeps them down until `mm.resume`.
+ */
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import Decimal from "decimal.js";
+import { Bot, type BotStatus } from "../lib/market-maker/bot";
+import { buildBotSpecs, type BotSpec, type ConfigDocument, type MarketDoc, type StrategyDoc } from "../lib/market-maker/bot-spec";
+import { PositionLedger, type AccountingFill } from "../lib/market-maker/accounting";
+import { botTag } from "../lib/market-maker/client-order-id";
+import { MarketMakerStore, ledgerColumns, type BookedFill } from "../lib/market-maker/store";
+import { cexMarketRules, cexVenue, hedgeTagOf, hedgerFor, type Call } from "../lib/market-maker/venues";
+import { botAlert } from "../lib/market-maker/alerts";
+import { createStrategy, orderPolicyOf } from "../lib/strategies";
+import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
+import { MM_BOTS_TABLE, mmBotColumns, mmMigrations } from "../lib/db/schemas/market-maker";
+import type { WireFill } from "../lib/cex";
+import type { CexPriceUpdate } from "../lib/price-feed/events";
+import { notFound } from "../lib/errors";
+import type { RuntimeEnv } from "../lib/runtime/env";
+import { createDbMixin, sequelizeOf } from "../mixins/db.mixin";
+
+export interface MarketMakerSettings extends ServiceSettingSchema {
+  /** A bot's lease lives this long without renewal; a dead node's bots move after about this. */
+  leaseTtlMs: number;
+  /** How often bot rows (unrealized PnL, equity baseline) are saved and PnL history appended. */
+  persistIntervalMs: number;
+  /** Wait between attempts to read config while the config service is not reachable. */
+  configRetryMs: number;
+}
+
+interface Runner {
+  spec: BotSpec;
+  keeper: LeaseKeeper;
+  bot: Bot | null;
+  /** start/stop of the bot run one after the other. */
+  chain: Promise<void>;
+  error: string | null;
+}
+
+interface Vars {
+  store: MarketMakerStore;
+  leases: LeaseStore;
+  runners: Map<string, Runner>;
+  /** botTag → [bot, role] for attributing fills. */
+  tags: Map<string, { bot: string; role: "maker" | "hedge" }>;
+  specErrors: Array<{ name: string; error: string }>;
+  killed: { reason: string; at: string } | null;
+  syncing: Promise<void>;
+  persistTimer: NodeJS.Timeout | null;
+  stopping: boolean;
+}
+
+interface Methods {
+  call: Call;
+  sync(): Promise<void>;
+  startBot(runner: Runner): Promise<void>;
+  stopBot(runner: Runner, reason: string): Promise<void>;
+  retire(name: string): Promise<void>;
+  bookFill(fill: WireFill): Promise<void>;
+  applyBooked(fill: BookedFill): void;
+  persistBot(bot: Bot): Promise<void>;
+  raise(alert: ReturnType<typeof botAlert>): Promise<void>;
+  localStatuses(): BotStatus[];
+  seedDemoBot(): Promise<void>;
+  killAll(reason: string): Promise<number>;
+}
+
+
+const BOT = { type: "string", min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ } as const;
+const KILL_KEY = "kill_switch";
+const DEMO_MARKET = { name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } };
+const DEMO_STRATEGY = {
+  name: "demo-avellaneda",
+  body: {
+    market: "paper-btc",
+    strategy: "avellaneda_stoikov",
+    enabled: true,
+    minRequoteIntervalMs: 250,
+    params: { orderAmount: "0.002", riskAversion: 0.5, orderBookDepthFactor: 0.5, volatilityWindow: 20, horizon: "infinite", horizonMs: 60_000, orderRefreshTimeMs: 2_000 },
+  },
+};
+
+export default function createMarketMakerService(env: RuntimeEnv, overrides: Partial<MarketMakerSettings> = {}): ServiceSchema {
+  const schema: ServiceSchema<MarketMakerSettings, Methods, Vars> = {
+    name: "mm",
+    mixins: [createDbMixin({ service: "market-maker", table: MM_BOTS_TABLE, define: mmBotColumns, migrations: mmMigrations, database: env.database })],
+
+    settings: {
+      leaseTtlMs: 5_000,
+      persistIntervalMs: 5_000,
+      configRetryMs: 1_000,
+      ...overrides,
+    },
+
+    actions: {
+      status: {
+        rest: "GET /status",
+        role: "viewer",
+        summary: "Every bot: configuration errors, which node quotes it, state, live orders, inventory, position and PnL, strategy internals; the global kill switch",
+        async handler() {
+          const nodes = this.broker.registry.getServiceList({ onlyAvailable: true }).filter((s) => s.name === "mm").map((s) => (s as unknown as { nodeID: string }).nodeID);
+          const live = (
+            await Promise.all(
+              [...new Set(nodes)].map((nodeID) => this.broker.call("mm.local", {}, { nodeID }).catch(() => [] as BotStatus[]) as Promise<Array<BotStatus & { node: string }>>),
+            )
+          ).flat();
+          const rows = await this.store.listBots();
+          const names = new Set([...rows.map((r) => r.name), ...this.runners.keys(), ...live.map((b) => b.name)]);
+          return {
+            killSwitch: this.killed ? { engaged: true, ...this.killed } : { engaged: false },
+            errors: this.specErrors,
+            bots: [...names].sort().map((name) => {
+              const row = rows.find((r) => r.name === name);
+              const running = live.find((b) => b.name === name);
+              const runner = this.runners.get(name);
+              return {
+                name,
+                enabled: runner?.spec.enabled ?? false,
+                node: running?.node ?? null,
+                state: running?.state ?? row?.state ?? "stopped",
+                haltReason: running?.haltReason ?? row?.halt_reason ?? null,
+                exchange: running?.exchange ?? row?.exchange ?? runner?.spec.market.venue,
+                symbol: running?.symbol ?? row?.symbol ?? runner?.spec.market.symbol,
+                strategy: running?.strategy ?? row?.strategy ?? runner?.spec.strategy,
+                ...(running ? { live: running } : {}),
+              };
+            }),
+          };
+        },
+      },
+
+      local: {
+        visibility: "public",
+        summary: "The bots this node quotes (mm.status gathers it from every node)",
+        handler() {
+          return this.localStatuses().map((s) => ({ ...s, node: this.broker.nodeID }));
+        },
+      },
+
+      pnl: {
+        rest: "GET /pnl",
+        role: "viewer",
+        summary: "Realized, unrealized and total PnL, fees and position per bot and in total (quote currency, decimal strings; average cost)",
+        async handler() {
+          const rows = await this.store.listBots();
+          const local = new Map(this.localStatuses().map((s) => [s.name, s]));
+          let realized = new Decimal(0);
+          let unrealized = new Decimal(0);
+          let fees = new Decimal(0);
+          const bots = rows.map((r) => {
+            const l = local.get(r.name);
+            const u = l ? l.unrealized : r.unrealized;
+            const rr = l ? l.ledger.realized : r.realized;
+            const f = l ? l.ledger.feesPaid : r.fees_paid;
+            realized = realized.plus(rr);
+            unrealized = unrealized.plus(u);
+            fees = fees.plus(f);
+            return {
+              bot: r.name,
+              exchange: r.exchange,
+              symbol: r.symbol,
+              position: l ? l.ledger.position : r.position,
+              avgEntryPrice: l ? l.ledger.avgEntryPrice : r.avg_entry_price,
+              realized: rr,
+              unrealized: u,
+              total: new Decimal(rr).plus(u).toString(),
+              feesPaid: f,
+              volume: l ? l.ledger.volume : r.volume,
+              fills: l ? l.ledger.fills : r.fills,
+            };
+          });
+          return { bots, total: { realized: realized.toString(), unrealized: unrealized.toString(), total: realized.plus(unrealized).toString(), feesPaid: fees.toString() } };
+        },
+      },
+
+      fills: {
+        rest: "GET /bots/:bot/fills",
+        role: "viewer",
+        summary: "A bot's booked fills (maker and hedge), newest first",
+        params: { bot: BOT, limit: { type: "number", integer: true, positive: true, max: 1000, optional: true, convert: true } },
+        async handler(ctx: Context<{ bot: string; limit?: number }>) {
+          return this.store.fillsOf(ctx.params.bot, { limit: ctx.params.limit ?? 100, newestFirst: true });
+        },
+      },
+
+      pnlHistory: {
+        rest: "GET /bots/:bot/pnl",
+        role: "viewer",
+        summary: "A bot's PnL over time (sampled every persist interval and on fills)",
+        params: { bot: BOT, since: { type: "number", integer: true, min: 0, optional: true, convert: true } },
+        async handler(ctx: Context<{ bot: string; since?: number }>) {
+          return this.store.pnlHistory(ctx.params.bot, ctx.params.since ?? 0);
+        },
+      },
+
+      pause: {
+        rest: "POST /bots/:bot/pause",
+        role: "trader",
+        summary: "Stop quoting a bot (its orders are cancelled) until it is resumed; it stays paused across restarts",
+        params: { bot: BOT },
+        async handler(ctx: Context<{ bot: string }>) {
+          const row = await this.store.getBot(ctx.params.bot);
+          if (!row && !this.runners.has(ctx.params.bot)) throw notFound(`Bot ${ctx.params.bot}`);
+          if (row) await this.store.setBotState(ctx.params.bot, "paused", null, null);
+          await ctx.broadcast("mm.bot.controlled", { bot: ctx.params.bot, action: "pause" }, { groups: ["mm"] });
+          return { bot: ctx.params.bot, state: "paused" };
+        },
+      },
+
+      resumeBot: {
+        rest: "POST /bots/:bot/resume",
+        role: "trader",
+        summary: "Resume a paused or halted bot (a halted bot's loss limits start again from now)",
+        params: { bot: BOT },
+        async handler(ctx: Context<{ bot: string }>) {
+          const row = await this.store.getBot(ctx.params.bot);
+          if (!row) throw notFound(`Bot ${ctx.params.bot}`);
+          await this.store.saveBot({ ...row, state: "stopped", halt_reason: null, node_id: null, pnl_state: null });
+          await ctx.broadcast("mm.bot.controlled", { bot: ctx.params.bot, action: "resume" }, { groups: ["mm"] });
+          return { bot: ctx.params.bot, state: "resuming" };
+        },
+      },
+
+      killSwitch: {
+        rest: "POST /kill-switch",
+        role: "trader",
+        summary: "Global kill switch: every bot on every node cancels its orders and stops until mm.resume",
+        params: { reason: { type: "string", min: 1, max: 300, default: "kill switch" } },
+        async handler(ctx: Context<{ reason: string }>) {
+          const killed = { reason: ctx.params.reason, at: new Date().toISOString(), by: (ctx.meta as { user?: { username?: string } }).user?.username ?? null };
+          await this.store.setControl(KILL_KEY, killed);
+          // Every node stops its bots; the ack tells how many were quoting here.
+          await ctx.broadcast("mm.kill.switched", killed, { groups: ["mm"] });
+          const stopped = await this.killAll(killed.reason);
+          await this.raise(botAlert({ kind: "raised", rule: "mm.kill_switch", bot: "*", severity: "critical", message: `Kill switch engaged: ${killed.reason}` }));
+          return { engaged: true, ...killed, stoppedHere: stopped };
+        },
+      },
+
+      resume: {
+        rest: "POST /resume",
+        role: "admin",
+        summary: "Release the global kill switch; enabled bots start again",
+        async handler(ctx: Context) {
+          await this.store.setControl(KILL_KEY, null);
+          await ctx.broadcast("mm.kill.released", {}, { groups: ["mm"] });
+          await this.raise(botAlert({ kind: "resolved", rule: "mm.kill_switch", bot: "*", severity: "critical", message: "Kill switch released" }));
+          return { engaged: false };
+        },
+      },
+    },
+
+    events: {
+      "config.changed"(ctx: Context<{ kind?: string }>) {
+        if (["strategies", "markets", "risk"].includes(ctx.params?.kind ?? "")) void this.sync();
+      },
+
+      "price.cex.updated"(ctx: Context<CexPriceUpdate>) {
+        const p = ctx.params;
+        const snapshot = { ts: p.ts, bestBid: Number(p.bid), bestAsk: Number(p.ask), bids: [[Number(p.bid), Number(p.bidSize)]] as [number, number][], asks: [[Number(p.ask), Number(p.askSize)]] as [number, number][] };
+        for (const r of this.runners.values()) {
+          if (!r.bot) continue;
+          const { market, reference } = r.spec;
+          if (market.venue === p.exchange && market.symbol === p.symbol) r.bot.onPrice(snapshot, p.receivedAt);
+          else if (reference?.kind === "cex" && reference.venue === p.exchange && reference.symbol === p.symbol) r.bot.onReferencePrice(snapshot, p.receivedAt);
+        }
+      },
+
+      "price.dex.updated"(ctx: Context<{ pool: string; price: string; ts: number }>) {
+        const price = Number(ctx.params.price);
+        for (const r of this.runners.values()) {
+          const ref = r.spec.reference;
+          if (r.bot && ref?.kind === "dex" && ref.pool?.toLowerCase() === ctx.params.pool.toLowerCase()) {
+            r.bot.onReferencePrice({ ts: ctx.params.ts, bestBid: price, bestAsk: price }, Date.now());
+          }
+        }
+      },
+
+      "price.cex.stale"(ctx: Context<{ exchange: string; symbol: string }>) {
+        for (const r of this.runners.values()) if (r.bot && r.spec.market.venue === ctx.params.exchange && r.spec.market.symbol === ctx.params.symbol) r.bot.onStale();
+      },
+
+      "order.filled"(ctx: Context<WireFill>) {
+        void this.bookFill(ctx.params).catch((err: Error) => this.logger.error(`fill ${ctx.params.exchange}:${ctx.params.tradeId} not booked: ${err.message}`));
+      },
+
+      "mm.fill.booked"(ctx: Context<BookedFill>) {
+        this.applyBooked(ctx.params);
+      },
+
+      async "mm.kill.switched"(ctx: Context<{ reason: string; at: string }>) {
+        await this.killAll(ctx.params.reason);
+      },
+
+      async "mm.kill.released"() {
+        this.killed = null;
+        await this.sync();
+      },
+
+      async "mm.bot.controlled"(ctx: Context<{ bot: string; action: "pause" | "resume" }>) {
+        const r = this.runners.get(ctx.params.bot);
+        if (ctx.params.action === "pause" && r?.bot) await this.stopBot(r, "paused");
+        if (ctx.params.action === "resume") await this.sync();
+      },
+    },
+
+    channels: {
+      "order.filled": {
+        group: "mm",
+        async handler(payload: unknown) {
+          await this.bookFill(payload as WireFill);
+        },
+      },
+    },
+
+    methods: {
+      call(action: string, params: Record<string, unknown>) {
+        return this.broker.call(action, params);
+      },
+
+      /** Reads the config documents and makes the set of runners match them. */
+      async sync() {
+        const run = async () => {
+          const [strategies, markets, risks] = (await Promise.all(["strategies", "markets", "risk"].map((kind) => this.broker.call("config.list", { kind })))) as [
+            ConfigDocument<StrategyDoc>[],
+            ConfigDocument<MarketDoc>[],
+            ConfigDocument[],
+          ];
+          this.killed = await this.store.getControl(KILL_KEY);
+          const results = buildBotSpecs(strategies, markets, risks);
+          this.specErrors = results.filter((r): r is { ok: false; name: string; error: string } => !r.ok).map(({ name, error }) => ({ name, error }));
+          for (const e of this.specErrors) this.logger.warn(e.error);
+          const specs = new Map(results.filter((r): r is { ok: true; spec: BotSpec } => r.ok).map((r) => [r.spec.name, r.spec]));
+          this.tags = new Map();
+          for (const name of specs.keys()) {
+            this.tags.set(botTag(name), { bot: name, role: "maker" });
+            this.tags.set(botTag(hedgeTagOf(name)), { bot: name, role: "hedge" });
+          }
+          for (const name of [...this.runners.keys()]) {
+            const spec = specs.get(name);
+            if (!spec || !spec.enabled || this.killed || spec.version !== this.runners.get(name)!.spec.version) await this.retire(name);
+          }
+          if (this.killed || this.stopping) return;
+          for (const spec of specs.values()) {
+            if (!spec.enabled || this.runners.has(spec.name)) continue;
+            const row = await this.store.getBot(spec.name);
+            if (row && (row.state === "halted" || row.state === "paused")) continue;
+            const runner: Runner = { spec, bot: null, chain: Promise.resolve(), error: null, keeper: null as unknown as LeaseKeeper };
+            runner.keeper = new LeaseKeeper({
+              store: this.leases,
+              key: `bot:${spec.name}`,
+              owner: this.broker.nodeID,
+              ttlMs: this.settings.leaseTtlMs,
+              onAcquired: () => {
+                runner.chain = runner.chain.then(() => this.startBot(runner));
+              },
+              onLost: (reason: string) => {
+                this.logger.warn(`bot ${spec.name}: lease lost (${reason}); stopping here`);
+                runner.chain = runner.chain.then(() => this.stopBot(runner, "lease lost"));
+              },
+            });
+            this.runners.set(spec.name, runner);
+            runner.keeper.start();
+          }
+        };
+        this.syncing = this.syncing.then(run, run).catch((err: Error) => this.logger.warn(`bots not synced with config: ${err.message}`));
+        return this.syncing;
+      },
+
+      async startBot(runner: Runner) {
+        const { spec } = runner;
+        if (runner.bot || this.killed || this.stopping || !runner.keeper.held()) return;
+        try {
+          const call = (a: string, p: Record<string, unknown>) => this.call(a, p);
+          const { rules, decimalRules } = await cexMarketRules(call, spec.market);
+          const fills = await this.store.fillsOf(spec.name);
+          const ledger = new PositionLedger(spec.market.base, spec.market.quote);
+          for (const f of fills) ledger.apply(f);
+          const row = await this.store.getBot(spec.name);
+          const strategy = createStrategy(spec.strategy, spec.params);
+          const policy = orderPolicyOf(spec.strategy, spec.params);
+          const labels = { bot: spec.name, exchange: spec.market.venue, symbol: spec.market.symbol };
+          const bot = new Bot(
+            {
+              name: spec.name,
+              exchange: spec.market.venue,
+              symbol: spec.market.symbol,
+              base: spec.market.base,
+              quote: spec.market.quote,
+              strategy,
+              policy,
+              rules,
+              decimalRules,
+              minRequoteIntervalMs: spec.minRequoteIntervalMs,
+              risk: spec.risk,
+              hedgeRetries: (spec.params.hedgeRetries as number | undefined) ?? 3,
+              canQuote: () => runner.keeper.held(),
+            },
+            cexVenue(call, spec.market),
+            {
+              quotePlaced: (q) => void this.broker.emit("mm.quote.placed", { ...labels, bid: q.bid, ask: q.ask, tickReceivedAt: q.tickReceivedAt, orderAckAt: q.orderAckAt }),
+              pnlUpdated: (p) => void this.broker.emit("mm.pnl.updated", { ...labels, realized: p.realized, unrealized: p.unrealized, total: p.total, ts: Date.now() }),
+              inventoryUpdated: (inv) => {
+                void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.base, amount: inv.base, ts: Date.now() });
+                void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.quote, amount: inv.quote, ts: Date.now() });
+              },
+              halted: (h) => {
+                void this.store.setBotState(spec.name, "halted", `${h.reason}: ${h.detail}`, null).catch(() => undefined);
+                void this.broker.broadcast("mm.bot.halted", { ...labels, reason: h.reason, detail: h.detail });
+                void this.raise(botAlert({ kind: "raised", rule: `mm.${h.reason}`, bot: spec.name, severity: "critical", message: `Bot ${spec.name} halted: ${h.detail}`, labels }));
+              },
+              hedgeFailed: (h) => {
+                void this.broker.broadcast("mm.hedge.failed", { ...labels, ...h });
+                void this.raise(botAlert({ kind: "raised", rule: "mm.hedge_failed", bot: spec.name, severity: "critical", message: `Bot ${spec.name}: hedge ${h.side} ${h.amount} ${spec.market.base} for fill ${h.tradeId} failed: ${h.error}. Open exposure ${h.amount} ${spec.market.base}.`, labels }));
+              },
+              warn: (m) => this.logger.warn(m),
+            },
+            undefined,
+            spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference) : null,
+            { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
+          );
+          bot.markSeen(fills.map((f) => f.tradeId));
+          runner.bot = bot;
+          await this.store.saveBot({
+            name: spec.name,
+            exchange: spec.market.venue,
+            symbol: spec.market.symbol,
+            strategy: spec.strategy,
+            state: "running",
+            halt_reason: null,
+            node_id: this.broker.nodeID,
+            ...ledgerColumns(ledger.snapshot(), row?.unrealized ?? "0"),
+            pnl_state: row?.pnl_state ?? null,
+          });
+          await bot.start();
+          runner.error = null;
+          this.broker.broadcast("mm.bot.started", { bot: spec.name, node: this.broker.nodeID });
+          this.logger.info(`bot ${spec.name} (${spec.strategy} on ${spec.market.venue} ${spec.market.symbol}) quoting on ${this.broker.nodeID}`);
+        } catch (err) {
+          runner.error = (err as Error).message;
+          this.logger.warn(`bot ${spec.name} not started: ${runner.error}`);
+          if (runner.bot) await runner.bot.stop().catch(() => undefined);
+          runner.bot = null;
+          // Try again later while we still hold the lease (config or the venue may come up).
+          setTimeout(() => {
+            if (this.runners.get(spec.name) === runner) runner.chain = runner.chain.then(() => this.startBot(runner));
+          }, 5_000).unref();
+        }
+      },
+
+      async stopBot(runner: Runner, reason: string) {
+        const bot = runner.bot;
+        if (!bot) return;
+        runner.bot = null;
+        const halted = bot.state === "halted";
+        await bot.stop();
+        await this.persistBot(bot).catch(() => undefined);
+        const state = reason === "paused" ? "paused" : halted ? "halted" : "stopped";
+        await this.store.setBotState(bot.config.name, state, bot.haltReason, null).catch(() => undefined);
+        this.broker.broadcast("mm.bot.stopped", { bot: bot.config.name, node: this.broker.nodeID, reason });
+      },
+
+      async retire(name: string) {
+        const runner = this.runners.get(name);
+        if (!runner) return;
+        this.runners.delete(name);
+        runner.chain = runner.chain.then(() => this.stopBot(runner, "retired"));
+        await runner.chain;
+        await runner.keeper.stop();
+      },
+
+      async bookFill(wire: WireFill) {
+        const id = wire.clientOrderId;
+        if (!id || !this.tags) return;
+        const owner = this.tags.get(id.slice(0, id.indexOf("-")));
+        if (!owner) return;
+        const booked: BookedFill = {
+          bot: owner.bot,
+          role: owner.role,
+          exchange: wire.exchange,
+          symbol: wire.symbol,
+          clientOrderId: id,
+          tradeId: wire.tradeId,
+          side: wire.side as "buy" | "sell",
+          price: wire.price,
+          amount: wire.amount,
+          feeCost: wire.fee?.cost ?? null,
+          feeCurrency: wire.fee?.currency ?? null,
+          ts: wire.timestamp,
+        };
+        if (!(await this.store.recordFill(booked))) return;
+        // The node quoting the bot applies it (this one included).
+        await this.broker.broadcast("mm.fill.booked", booked, { groups: ["mm"] });
+      },
+
+      applyBooked(fill: BookedFill) {
+        const bot = this.runners.get(fill.bot)?.bot;
+        if (!bot) return;
+        const applied = fill.role === "hedge" ? bot.onHedgeFill(fill as AccountingFill) : bot.onFill(fill);
+        if (applied) void this.persistBot(bot).catch((err: Error) => this.logger.warn(`bot ${fill.bot} not saved: ${err.message}`));
+      },
+
+      async persistBot(bot: Bot) {
+        const s = bot.status();
+        await this.store.saveBot({
+          name: s.name,
+          exchange: s.exchange,
+          symbol: s.symbol,
+          strategy: s.strategy,
+          state: s.state === "starting" ? "running" : s.state,
+          halt_reason: s.haltReason,
+          node_id: s.state === "running" ? this.broker.nodeID : null,
+          ...ledgerColumns(s.ledger, s.unrealized),
+          pnl_state: JSON.stringify(bot.pnl.state()),
+        });
+        await this.store.appendPnl(s.name, Date.now(), { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
+      },
+
+      async raise(alert) {
+        this.broker.broadcast(`alert.${alert.kind}`, alert);
+        try {
+          await this.broker.sendToChannel(`alert.${alert.kind}`, alert, { messageId: alert.messageId });
+        } catch (err) {
+          // Never block trading on the bus: the broadcast above still reaches local listeners.
+          this.logger.warn(`alert ${alert.alertId} not on the durable bus: ${(err as Error).message}`);
+        }
+      },
+
+      /** First start of the embedded default: an A-S bot on the paper BTC/USDT market, once (deleting it is respected). */
+      async seedDemoBot() {
+        if (await this.store.getControl("demo_seeded")) return;
+        const existing = (await this.broker.call("config.list", { kind: "strategies" })) as unknown[];
+        if (existing.length === 0) {
+          await this.broker.call("config.set", { kind: "markets", name: DEMO_MARKET.name, body: DEMO_MARKET.body, comment: "demo (DEMO_BOT)" });
+          await this.broker.call("config.set", { kind: "strategies", name: DEMO_STRATEGY.name, body: DEMO_STRATEGY.body, comment: "demo (DEMO_BOT)" });
+          this.logger.info(`demo bot ${DEMO_STRATEGY.name} (Avellaneda-Stoikov on paper ${DEMO_MARKET.body.symbol}) configured; DEMO_BOT=off skips it`);
+        }
+        await this.store.setControl("demo_seeded", { at: new Date().toISOString() });
+      },
+
+      localStatuses() {
+        return [...this.runners.values()].filter((r) => r.bot).map((r) => (r.bot as Bot).status());
+      },
+
+      async killAll(reason: string) {
+        this.killed = { reason, at: new Date().toISOString() };
+        const running = [...this.runners.values()].filter((r) => r.bot);
+        await Promise.all(running.map(async (r) => {
+          await r.bot!.halt("kill_switch", reason);
+          await this.stopBot(r, "kill switch");
+        }));
+        await Promise.all([...this.runners.keys()].map((name) => this.retire(name)));
+        return running.length;
+      },
+    },
+
+    created() {
+      this.runners = new Map();
+      this.tags = new Map();
+      this.specErrors = [];
+      this.killed = null;
+      this.syncing = Promise.resolve();
+      this.persistTimer = null;
+      this.stopping = false;
+    },
+
+    async started() {
+      this.store = new MarketMakerStore((this as unknown as { adapter: { model: never } }).adapter.model, sequelizeOf(this));
+      this.leases = createLeaseStore(env, `${env.namespace}:mm`);
+      this.persistTimer = setInterval(() => {
+        for (const s of this.localStatuses()) {
+          const bot = this.runners.get(s.name)?.bot;
+          if (bot) void this.persistBot(bot).catch((err: Error) => this.logger.warn(`bot ${s.name} not saved: ${err.message}`));
+        }
+      }, this.settings.persistIntervalMs);
+      this.persistTimer.unref();
+      // Bots need config (maybe on another node, maybe not up yet): keep trying in the background.
+      const firstSync = async () => {
+        while (!this.stopping) {
+          try {
+            await this.broker.waitForServices(["config", "cex"], this.settings.configRetryMs * 10);
+            if (env.demoBot) await this.seedDemoBot();
+            await this.sync();
+            return;
+          } catch (err) {
+            this.logger.info(`waiting for config and cex: ${(err as Error).message}`);
+          }
+        }
+      };
+      void firstSync();
+    },
+
+    async stopped() {
+      this.stopping = true;
+      if (this.persistTimer) clearInterval(this.persistTimer);
+      await this.syncing;
+      await Promise.all([...this.runners.keys()].map((name) => this.retire(name)));
+      await this.leases?.close();
+    },
+  };
+  return schema as unknown as ServiceSchema;
+}
