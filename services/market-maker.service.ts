@@ -354,7 +354,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           }
           for (const name of [...this.runners.keys()]) {
             const spec = specs.get(name);
-            if (!spec || !spec.enabled || this.killed || spec.version !== this.runners.get(name)!.spec.version) await this.retire(name);
+            // Any change of the bot's strategy, market or risk document restarts it with the new settings.
+            if (!spec || !spec.enabled || this.killed || JSON.stringify(spec) !== JSON.stringify(this.runners.get(name)!.spec)) await this.retire(name);
           }
           if (this.killed || this.stopping) return;
           for (const spec of specs.values()) {
@@ -371,7 +372,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
                 runner.chain = runner.chain.then(() => this.startBot(runner));
               },
               onLost: (reason: string) => {
-                this.logger.warn(`bot ${spec.name}: lease lost (${reason}); stopping here`);
+                if (reason !== "stopped") this.logger.warn(`bot ${spec.name}: lease lost (${reason}); stopping here`);
                 runner.chain = runner.chain.then(() => this.stopBot(runner, "lease lost"));
               },
             });
@@ -393,6 +394,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           const ledger = new PositionLedger(spec.market.base, spec.market.quote);
           for (const f of fills) ledger.apply(f);
           const row = await this.store.getBot(spec.name);
+          if (row && (row.state === "halted" || row.state === "paused")) {
+            // Halted or paused meanwhile (maybe by another node): leave it down, give the lease back.
+            void this.retire(spec.name);
+            return;
+          }
           const strategy = createStrategy(spec.strategy, spec.params);
           const policy = orderPolicyOf(spec.strategy, spec.params);
           const labels = { bot: spec.name, exchange: spec.market.venue, symbol: spec.market.symbol };
@@ -421,7 +427,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
                 void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.quote, amount: inv.quote, ts: Date.now() });
               },
               halted: (h) => {
-                void this.store.setBotState(spec.name, "halted", `${h.reason}: ${h.detail}`, null).catch(() => undefined);
+                // Persist first so no node restarts it, then give the lease back.
+                void this.store
+                  .setBotState(spec.name, "halted", `${h.reason}: ${h.detail}`, null)
+                  .catch(() => undefined)
+                  .then(() => this.retire(spec.name));
                 void this.broker.broadcast("mm.bot.halted", { ...labels, reason: h.reason, detail: h.detail });
                 void this.raise(botAlert({ kind: "raised", rule: `mm.${h.reason}`, bot: spec.name, severity: "critical", message: `Bot ${spec.name} halted: ${h.detail}`, labels }));
               },
@@ -561,10 +571,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       async killAll(reason: string) {
         this.killed = { reason, at: new Date().toISOString() };
         const running = [...this.runners.values()].filter((r) => r.bot);
-        await Promise.all(running.map(async (r) => {
-          await r.bot!.halt("kill_switch", reason);
-          await this.stopBot(r, "kill switch");
-        }));
+        // Stopped, not halted: releasing the global switch brings them all back.
+        await Promise.all(running.map((r) => (r.chain = r.chain.then(() => this.stopBot(r, "kill switch")))));
         await Promise.all([...this.runners.keys()].map((name) => this.retire(name)));
         return running.length;
       },

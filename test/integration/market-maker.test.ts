@@ -35,6 +35,7 @@ describe("market-maker service on the paper exchange", () => {
   let priceOverride: Decimal | null = null;
   let feedTimer: NodeJS.Timeout;
   const alerts: Array<{ rule: string; kind: string; message: string }> = [];
+  const busAlerts: Array<{ rule: string; message: string }> = [];
   const quotes: Array<{ bot: string; tickReceivedAt: number; orderAckAt: number }> = [];
 
   const venue = () => {
@@ -87,6 +88,9 @@ describe("market-maker service on the paper exchange", () => {
         "alert.resolved"(ctx: { params: { rule: string; message: string } }) { alerts.push({ ...ctx.params, kind: "resolved" }); },
         "mm.quote.placed"(ctx: { params: { bot: string; tickReceivedAt: number; orderAckAt: number } }) { quotes.push(ctx.params); },
       },
+      channels: {
+        "alert.raised": { group: "mm-test", handler(payload: { rule: string; message: string }) { busAlerts.push(payload); } },
+      },
     });
     await broker.start();
     venue().deposit("mm-test-taker", "BTC", "100");
@@ -116,8 +120,10 @@ describe("market-maker service on the paper exchange", () => {
     const bot = await botStatus("pmm-a");
     expect(bot).toMatchObject({ state: "running", node: broker.nodeID });
     // event-driven: each quote carries the tick that caused it, acknowledged after it
-    const q = quotes.find((x) => x.bot === "pmm-a");
-    expect(q && q.orderAckAt >= q.tickReceivedAt).toBe(true);
+    await until("mm.quote.placed", () => quotes.some((x) => x.bot === "pmm-a"));
+    const q = quotes.find((x) => x.bot === "pmm-a")!;
+    expect(q.orderAckAt).toBeGreaterThanOrEqual(q.tickReceivedAt);
+    expect(q.orderAckAt - q.tickReceivedAt).toBeLessThan(1000);
   });
 
   it("takes new parameters live from config.changed", async () => {
@@ -165,6 +171,7 @@ describe("market-maker service on the paper exchange", () => {
     expect((await botStatus("pmm-a"))?.haltReason).toMatch(/daily_loss/);
     expect(await botOrders("pmm-a")).toHaveLength(0);
     await until("alert", () => alerts.some((a) => a.rule === "mm.daily_loss" && a.kind === "raised"));
+    await until("alert on the durable bus", () => busAlerts.some((a) => a.rule === "mm.daily_loss"));
     // Not restarted by a config change: a halted bot waits for a person.
     await broker.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: SYMBOL } });
     await sleep(500);
