@@ -390,6 +390,10 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         try {
           const call = (a: string, p: Record<string, unknown>) => this.call(a, p);
           const { rules, decimalRules } = await cexMarketRules(call, spec.market);
+          const takerRules = spec.strategy === "cross_exchange" && spec.reference?.kind === "cex" ? await cexMarketRules(call, spec.reference) : null;
+          const takerLot = takerRules?.decimalRules.lotSize ?? null;
+          // The strategy prices the maker quotes with the taker venue's fee.
+          if (takerRules && spec.params.takerFee === undefined) rules.takerFee = takerRules.rules.takerFee;
           const fills = await this.store.fillsOf(spec.name);
           const ledger = new PositionLedger(spec.market.base, spec.market.quote);
           for (const f of fills) ledger.apply(f);
@@ -442,7 +446,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               warn: (m) => this.logger.warn(m),
             },
             undefined,
-            spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference) : null,
+            spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference, takerLot) : null,
             { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
           );
           bot.markSeen(fills.map((f) => f.tradeId));

@@ -487,21 +487,24 @@ export class Bot {
     this.events.pnlUpdated?.({ realized: snap.realized, unrealized, total: new Decimal(snap.realized).plus(unrealized).toString(), position: snap.position, feesPaid: snap.feesPaid });
   }
 
+  /** Hedges what the fill changed in our base holdings: its amount less a fee taken in base. */
   private async hedge(fill: AccountingFill): Promise<void> {
     const side = fill.side === "buy" ? "sell" : "buy";
+    const baseFee = fill.feeCurrency === this.config.base && fill.feeCost ? new Decimal(fill.feeCost) : ZERO;
+    const amount = fill.side === "buy" ? new Decimal(fill.amount).minus(baseFee).toString() : new Decimal(fill.amount).plus(baseFee).toString();
     const attempts = 1 + (this.config.hedgeRetries ?? 3);
     let lastError = "";
     for (let i = 0; i < attempts; i++) {
       try {
-        await (this.hedger as Hedger).hedge({ side, amount: fill.amount, reason: `hedge of ${fill.tradeId}` });
+        await (this.hedger as Hedger).hedge({ side, amount, reason: `hedge of ${fill.tradeId}` });
         return;
       } catch (err) {
         lastError = (err as Error).message;
-        this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${fill.amount} for ${fill.tradeId} failed (attempt ${i + 1}/${attempts}): ${lastError}`);
+        this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${amount} for ${fill.tradeId} failed (attempt ${i + 1}/${attempts}): ${lastError}`);
         if (i + 1 < attempts) await new Promise((r) => this.clock.setTimeout(() => r(undefined), 100 * 2 ** i));
       }
     }
-    this.events.hedgeFailed?.({ tradeId: fill.tradeId, side, amount: fill.amount, error: lastError });
+    this.events.hedgeFailed?.({ tradeId: fill.tradeId, side, amount, error: lastError });
   }
 
   private midDecimal(): Decimal | null {

@@ -8,7 +8,7 @@ import { OrderGoneError, type BotVenue, type Hedger, type VenueOrder } from "./b
 import { newClientOrderId } from "./client-order-id";
 import type { MarketRef } from "./bot-spec";
 import type { MarketRules } from "../strategies/types";
-import type { DecimalRules } from "./rounding";
+import { roundToStep, type DecimalRules } from "./rounding";
 
 export type Call = (action: string, params: Record<string, unknown>) => Promise<unknown>;
 
@@ -69,10 +69,13 @@ export async function cexMarketRules(call: Call, market: MarketRef): Promise<{ r
 }
 
 /** The XEMM hedge: a market order on a CEX taker, or an exact swap on a DEX pool. */
-export function hedgerFor(call: Call, bot: string, taker: MarketRef, slippageBps = 100): Hedger {
+export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: string | null, slippageBps = 100): Hedger {
   if (taker.kind === "cex") {
     return {
-      async hedge({ side, amount }) {
+      async hedge({ side, amount: wanted }) {
+        // The taker's lot decides what can be sent; less than a lot stays as (reported) exposure.
+        const amount = takerLot ? roundToStep(new Decimal(wanted), new Decimal(takerLot), "floor").toFixed() : wanted;
+        if (new Decimal(amount).lte(0)) throw new Error(`hedge of ${wanted} is below ${taker.venue}'s lot ${takerLot}`);
         const order = (await call("cex.createOrder", {
           exchange: taker.venue,
           symbol: taker.symbol,
