@@ -38,7 +38,7 @@ export interface ConfigDocument {
 }
 
 /** Kinds whose changes need an admin; the rest need a trader. */
-const ADMIN_KINDS: ConfigKind[] = ["risk", "alerts"];
+const ADMIN_KINDS: ConfigKind[] = ["risk", "alerts", "notifications"];
 
 const KIND = { type: "enum", values: CONFIG_KIND_NAMES } as const;
 const VERSION = { type: "number", integer: true, positive: true, convert: true } as const;

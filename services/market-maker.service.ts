@@ -92,7 +92,9 @@ const DEMO_STRATEGY = {
     strategy: "avellaneda_stoikov",
     enabled: true,
     minRequoteIntervalMs: 250,
-    params: { orderAmount: "0.002", riskAversion: 0.5, orderBookDepthFactor: 0.5, volatilityWindow: 20, horizon: "infinite", horizonMs: 60_000, orderRefreshTimeMs: 2_000 },
+    // σ is measured per √horizon (60 s here, ≈ 50 USDT for the paper BTC), so γ is small; the
+    // paper account holds ≈ 37.5 % of its value in BTC, the target, so the bot starts near q = 0.
+    params: { orderAmount: "0.002", riskAversion: 0.001, orderBookDepthFactor: 0.5, inventoryTargetBasePct: 0.375, volatilityWindow: 20, horizon: "infinite", horizonMs: 60_000, orderRefreshTimeMs: 2_000 },
   },
 };
 

@@ -9,8 +9,14 @@
  * redelivery never sends the same message twice to a recipient that got it.
  * Producers only publish to the bus: a notification failure never blocks trading.
  *
- * Routing by severity (setting `routing`, default lib/notification/routing.ts):
- *   info → telegram, warning → telegram, critical → telegram + email.
+ * Routing by severity comes from the config service: the `notifications` document
+ * named "routing" ({ info: [...], warning: [...], critical: [...] }, channels
+ * telegram/email, admin-only writes). It is loaded at start (retried in the
+ * background until the config service answers; meanwhile, and when there is no such
+ * document, the `routing` setting applies, default lib/notification/routing.ts:
+ * info → telegram, warning → telegram, critical → telegram + email) and reloaded on
+ * every `config.changed` of that document; removing it falls back to the setting.
+ * `notification.status` says where the routing in force came from.
  *
  * Telegram commands (getUpdates long-polling, setting `pollCommands`), from chats in
  * TELEGRAM_CHAT_IDS only — other chats get a refusal and nothing runs:
@@ -35,6 +41,7 @@ import {
   fromAlert,
   fromRequest,
   route,
+  RoutingError,
   type BotCommand,
   type ChannelName,
   type Notification,
@@ -45,7 +52,12 @@ import { dataReply, statusReply } from "../lib/notification/replies";
 import type { RuntimeEnv } from "../lib/runtime/env";
 
 export interface NotificationSettings {
+  /** Routing used until (and unless) the config service has a `notifications/<routingDocument>` document. */
   routing: Routing;
+  /** Name of the `notifications` config document holding the routing. */
+  routingDocument: string;
+  /** Wait between attempts to load the routing while the config service does not answer, ms. */
+  configRetryMs: number;
   /** Durable-bus retries after the first failed delivery, then the DLQ. */
   maxRetries: number;
   /** The bus's wait before a retry, ms; each retry n also waits backoffBaseMs·2^(n-1) (capped at backoffMaxMs). */
@@ -64,6 +76,8 @@ export interface NotificationSettings {
 
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   routing: checkRouting({}),
+  routingDocument: "routing",
+  configRetryMs: 2_000,
   maxRetries: 8,
   retryDelayMs: 500,
   backoffBaseMs: 500,
@@ -82,7 +96,27 @@ interface Counters {
   skipped: number;
 }
 
+/** Where the routing in force came from. */
+export type RoutingSource =
+  | { from: "config"; document: string; version: number; loadedAt: string }
+  | { from: "settings"; reason: string };
+
+interface ConfigDoc {
+  kind?: string;
+  name?: string;
+  version?: number;
+  body?: Record<string, unknown> | null;
+  deleted?: boolean;
+}
+
 interface NotificationVars {
+  routing: Routing;
+  routingSource: RoutingSource;
+  routingLoad: Promise<void> | null;
+  /** Highest version of the routing document seen (loaded or announced); older answers are ignored. */
+  routingVersion: number;
+  stopping: boolean;
+  stopSignal: AbortController;
   telegram: TelegramClient | null;
   email: EmailSender | null;
   chatIds: string[];
@@ -106,6 +140,9 @@ interface NotificationMethods {
   handleUpdate(update: TelegramUpdate): Promise<void>;
   runCommand(command: BotCommand, chatId: string): Promise<string>;
   callIfRunning(action: string, params: object): Promise<{ running: false } | { running: true; result: unknown }>;
+  loadRouting(): Promise<void>;
+  applyRoutingDocument(doc: ConfigDoc): void;
+  warnUnroutable(): void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -128,6 +165,7 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
     },
   });
   type NotificationThis = NotificationVars & NotificationMethods & { logger: { warn(...a: unknown[]): void } };
+  const routingName = `notifications/${settings.routingDocument}`;
 
   const schema: ServiceSchema<ServiceSettingSchema & NotificationSettings, NotificationMethods, NotificationVars> = {
     name: "notification",
@@ -150,7 +188,8 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
               telegram: { configured: this.available.has("telegram"), chats: this.chatIds.length, commands: Boolean(this.telegram && this.settings.pollCommands) },
               email: { configured: this.available.has("email"), recipients: cfg.emailTo.length },
             },
-            routing: this.settings.routing,
+            routing: this.routing,
+            routingSource: this.routingSource,
             counters: this.counters,
             backlog: await this.backlog(),
           };
@@ -175,7 +214,76 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       },
     },
 
+    events: {
+      "config.changed"(ctx: Context<ConfigDoc>) {
+        const doc = ctx.params;
+        if (doc?.kind !== "notifications" || doc.name !== this.settings.routingDocument) return;
+        this.applyRoutingDocument(doc);
+      },
+    },
+
     methods: {
+      async loadRouting() {
+        let announced = false;
+        while (!this.stopping) {
+          // Checked first: a missing service is a retryable error and the broker would retry it.
+          if (!(this.broker.findNextActionEndpoint("config.get") instanceof Error)) {
+            try {
+              const doc = await this.broker.call<ConfigDoc, object>("config.get", { kind: "notifications", name: this.settings.routingDocument });
+              this.applyRoutingDocument(doc);
+              return;
+            } catch (err) {
+              const e = err as Error & { code?: number; type?: string };
+              if (e.code === 404 || e.type === "NOT_FOUND") {
+                // An event may have brought a document meanwhile: only the absence of any is reported here.
+                if (this.routingSource.from === "settings") {
+                  this.routingSource = { from: "settings", reason: `no ${routingName} config document` };
+                  this.logger.info(`Notification routing: the service's settings (no ${routingName} config document)`);
+                }
+                return;
+              }
+              this.logger.warn(`Cannot load the notification routing from the config service, retrying in ${this.settings.configRetryMs} ms: ${e.message}`);
+            }
+          } else if (!announced) {
+            announced = true;
+            this.logger.info(`The config service is not available: notification routing from the settings until it is`);
+          }
+          await sleep(this.settings.configRetryMs, this.stopSignal.signal);
+        }
+      },
+
+      applyRoutingDocument(doc) {
+        const version = typeof doc.version === "number" ? doc.version : 0;
+        // A load answered after a newer config.changed must not win.
+        if (version > 0 && version < this.routingVersion) return;
+        this.routingVersion = Math.max(this.routingVersion, version);
+        if (doc.deleted || !doc.body) {
+          this.routing = this.settings.routing;
+          this.routingSource = { from: "settings", reason: `${routingName} config document removed (version ${version})` };
+          this.logger.info(`Notification routing: ${routingName} was removed; the service's settings apply`);
+          this.warnUnroutable();
+          return;
+        }
+        try {
+          const { info, warning, critical } = doc.body as Partial<Routing>;
+          this.routing = checkRouting({ info, warning, critical });
+        } catch (err) {
+          if (!(err instanceof RoutingError)) throw err;
+          this.logger.warn(`Ignoring ${routingName} version ${version}: ${err.message}`);
+          return;
+        }
+        this.routingSource = { from: "config", document: routingName, version, loadedAt: new Date().toISOString() };
+        this.logger.info(`Notification routing from ${routingName} version ${version}: ${JSON.stringify(this.routing)}`);
+        this.warnUnroutable();
+      },
+
+      warnUnroutable() {
+        for (const sev of Object.keys(this.routing) as Array<keyof Routing>) {
+          const missing = this.routing[sev].filter((c) => !this.available.has(c));
+          if (missing.length > 0) this.logger.warn(`Severity ${sev} is routed to ${missing.join(", ")}, which is not configured: skipped`);
+        }
+      },
+
       async backlog() {
         const bus = this.broker.durableBus;
         if (!bus || typeof bus.depth !== "function") return null;
@@ -195,7 +303,7 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
 
       async deliver(n, raw) {
         if (raw.retries > 0) await sleep(backoffMs(raw.retries, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
-        const targets = route(this.settings.routing, n, this.available);
+        const targets = route(this.routing, n, this.available);
         const failures: string[] = [];
         for (const target of targets) {
           if (target === "telegram" && this.telegram) {
@@ -326,6 +434,12 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       this.polling = null;
       this.pollAbort = null;
       this.updateOffset = 0;
+      this.routing = this.settings.routing;
+      this.routingSource = { from: "settings", reason: "not loaded from the config service yet" };
+      this.routingLoad = null;
+      this.routingVersion = 0;
+      this.stopping = false;
+      this.stopSignal = new AbortController();
     },
 
     started() {
@@ -338,10 +452,10 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
         this.email ? `e-mail via ${this.email.maskedUrl} to ${cfg.emailTo.length} recipient(s)` : "e-mail off (no SMTP_URL)",
       ];
       this.logger.info(`Notifications: ${parts.join("; ")}`);
-      for (const sev of Object.keys(this.settings.routing) as Array<keyof Routing>) {
-        const missing = this.settings.routing[sev].filter((c) => !this.available.has(c));
-        if (missing.length > 0) this.logger.warn(`Severity ${sev} is routed to ${missing.join(", ")}, which is not configured: skipped`);
-      }
+      this.warnUnroutable();
+      this.stopping = false;
+      this.stopSignal = new AbortController();
+      this.routingLoad = this.loadRouting().catch((err: Error) => this.logger.warn(`Notification routing not loaded: ${err.message}`));
       if (this.telegram && this.settings.pollCommands) {
         this.pollAbort = new AbortController();
         this.polling = this.pollLoop(this.pollAbort.signal);
@@ -349,6 +463,10 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
     },
 
     async stopped() {
+      this.stopping = true;
+      this.stopSignal.abort();
+      await this.routingLoad;
+      this.routingLoad = null;
       this.pollAbort?.abort();
       await this.polling;
       this.polling = null;

@@ -107,6 +107,15 @@ const alerts = {
   $$strict: true,
 };
 
+/** Severity → delivery channels for the notification service; it reads the document named "routing". */
+const NOTIFICATION_CHANNELS = { type: "array", items: { type: "enum", values: ["telegram", "email"] }, unique: true } as const;
+const notifications = {
+  info: NOTIFICATION_CHANNELS,
+  warning: NOTIFICATION_CHANNELS,
+  critical: NOTIFICATION_CHANNELS,
+  $$strict: true,
+};
+
 export const STRATEGY_PARAMS = {
   pure_market_making: { ...pureMarketMaking, $$strict: true },
   avellaneda_stoikov: { ...avellanedaStoikov, $$strict: true },
@@ -114,7 +123,7 @@ export const STRATEGY_PARAMS = {
 } as const;
 export type StrategyName = keyof typeof STRATEGY_PARAMS;
 
-export const CONFIG_KINDS = { markets, strategies, risk, alerts } as const;
+export const CONFIG_KINDS = { markets, strategies, risk, alerts, notifications } as const;
 export type ConfigKind = keyof typeof CONFIG_KINDS;
 export const CONFIG_KIND_NAMES = Object.keys(CONFIG_KINDS) as ConfigKind[];
 export const CONFIG_NAME_RULE = NAME;

@@ -128,17 +128,25 @@ export class LeaseKeeper {
     const wasHeld = this.current !== null;
     this.current = lease;
     this.validUntil = sentAt + this.ttlMs - this.safetyMarginMs;
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, this.validUntil - performance.now()) + 1);
+    this.scheduleExpiry();
     if (!wasHeld) this.safely(() => this.opts.onAcquired?.(lease));
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    // Timers run on a millisecond clock that can be up to 1 ms behind performance.now().
+    this.expiryTimer = setTimeout(() => this.expire(), Math.ceil(Math.max(0, this.validUntil - performance.now())) + 2);
   }
 
   private expire(): void {
     this.expiryTimer = null;
-    if (this.current && !this.held()) {
-      this.lose();
-      this.notifyLost("not renewed in time");
+    if (!this.current) return;
+    if (this.held()) {
+      this.scheduleExpiry(); // fired a little early
+      return;
     }
+    this.lose();
+    this.notifyLost("not renewed in time");
   }
 
   private lose(): void {

@@ -61,7 +61,7 @@ export class PostgresLeaseStore implements LeaseStore {
     } catch (err) {
       // Two nodes creating the table at once: the loser sees a duplicate type/table.
       const code = (err as { code?: string }).code;
-      if (code !== "23505" && code !== "42P07") throw err;
+      if (code !== "23505" && code !== "42P07" && code !== "42710") throw err;
     }
   }
 

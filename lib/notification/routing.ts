@@ -1,7 +1,9 @@
 /**
  * Severity routing and message formatting for the notification service.
  *
- * Default routing (override with the service's `routing` setting):
+ * The routing in force comes from the config service (kind `notifications`, document
+ * "routing", checked again here with checkRouting). Default when there is none
+ * (override with the service's `routing` setting):
  *   info     → telegram
  *   warning  → telegram
  *   critical → telegram + email

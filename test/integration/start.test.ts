@@ -20,7 +20,7 @@ describe("mmesh process", () => {
     expect(result.stderr).toContain("Invalid environment variable TRANSPORTER");
   });
 
-  it("starts the embedded default with no servers, prints the admin password once and serves health", async () => {
+  it("starts the embedded default with no servers, prints the admin password once, serves health and runs the demo bot", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-start-"));
     const child = spawn(process.execPath, [ENTRY], {
       cwd: dir,
@@ -51,12 +51,34 @@ describe("mmesh process", () => {
       expect(health.status).toBe("ok");
       expect(health.services).toEqual(expect.arrayContaining(["api", "auth", "cex", "cex-price-feed", "config", "fee", "keys", "subgraph"]));
       expect(fs.existsSync(path.join(dir, "data", "mmesh.sqlite"))).toBe(true);
+
+      // The demo Avellaneda-Stoikov bot quotes on the paper market and gets filled within seconds.
+      const password = /created user 'admin' with password: (\S+)/.exec(output)![1];
+      const login = async () =>
+        ((await (await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) })).json()) as { accessToken?: string }).accessToken;
+      let token = await login();
+      const get = async <T>(route: string) => (await (await fetch(`http://127.0.0.1:${port}/api/v1${route}`, { headers: { authorization: `Bearer ${token}` } })).json()) as T;
+      type Status = { bots: Array<{ name: string; strategy: string; state: string; live?: { liveOrders: unknown[] } }> };
+      type Pnl = { bots: Array<{ bot: string; fills: number }> };
+      const deadline = Date.now() + 30_000;
+      let demo: Status["bots"][number] | undefined;
+      let fills = 0;
+      while (Date.now() < deadline && !(demo?.live?.liveOrders.length && fills > 0)) {
+        await new Promise((r) => setTimeout(r, 250));
+        // Until the market maker is up the route answers 404/503: keep asking.
+        token ??= await login();
+        demo = (await get<Status>("/mm/status")).bots?.find((b) => b.name === "demo-avellaneda");
+        fills = (await get<Pnl>("/mm/pnl")).bots?.find((b) => b.bot === "demo-avellaneda")?.fills ?? 0;
+      }
+      expect(demo).toMatchObject({ strategy: "avellaneda_stoikov", state: "running" });
+      expect(demo?.live?.liveOrders.length).toBeGreaterThan(0);
+      expect(fills).toBeGreaterThan(0);
     } finally {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   it("attaches a REPL to a running mesh over NATS and calls a service live", async () => {
     const namespace = uniqueName("repl");
