@@ -1,7 +1,9 @@
 /**
  * Live top of book for the configured CEX markets: ccxt.pro websockets where the exchange has
- * them, REST polling otherwise, the paper venue's event stream for "paper". Each update becomes
- * `price.cex.updated` and the latest one per market is kept in the cacher under
+ * them, REST polling otherwise, the paper venue's event stream for "paper" (or, when the cex
+ * service and so the paper venue run on another node, `cex.orderBook` polled every
+ * `paperPollIntervalMs`). Each update is broadcast as `price.cex.updated` (every node running
+ * bots sees every tick) and the latest one per market is kept in the cacher under
  * `price.cex.<exchange>.<symbol>`; a market silent for longer than `staleThresholdMs` gets one
  * `price.cex.stale`, and `price.cex.fresh` once updates resume. Markets come from the config
  * service's enabled `cex` markets documents (the paper venue's BTC/USDT and ETH/USDT when there
@@ -20,6 +22,7 @@ import {
   createCcxtSource,
   createFeedClient,
   createPaperSource,
+  createPollingSource,
   diffMarkets,
   feedMarkets,
   installClosedSocketGuard,
@@ -33,6 +36,7 @@ import {
   type CexPriceUpdate,
   type FeedMarket,
   type PaperBookFacade,
+  type SourceBook,
   type WatcherStatus,
 } from "../lib/price-feed";
 import type { RuntimeEnv } from "../lib/runtime/env";
@@ -46,6 +50,8 @@ export interface CexPriceFeedSettings {
   minIntervalMs: number;
   /** REST polling period for exchanges without a websocket order book. */
   pollIntervalMs: number;
+  /** Polling period of the paper venue's book through `cex.orderBook` when the cex service runs on another node. */
+  paperPollIntervalMs: number;
   /** How long the cacher keeps a market's latest top of book. */
   cacheTtlSeconds: number;
   /** Reconnect delays after a network error (lib/feeds Backoff). */
@@ -65,6 +71,7 @@ export const DEFAULT_CEX_PRICE_FEED_SETTINGS: CexPriceFeedSettings = {
   staleCheckIntervalMs: 0,
   minIntervalMs: 0,
   pollIntervalMs: 2_000,
+  paperPollIntervalMs: 100,
   cacheTtlSeconds: 60,
   backoff: { initialMs: 500, maxMs: 30_000 },
   resyncGraceMs: 2_000,
@@ -245,6 +252,13 @@ export default function createCexPriceFeedService(_env: RuntimeEnv, overrides: P
       },
 
       async sourceFor(market) {
+        if (market.exchange === PAPER_VENUE && !this.broker.getLocalService("cex")) {
+          // The paper venue lives in the cex node's process: from another node, poll its book there.
+          return createPollingSource(
+            (limit) => this.broker.call("cex.orderBook", { exchange: PAPER_VENUE, symbol: market.symbol, limit: limit ?? 20 }) as Promise<SourceBook>,
+            { pollIntervalMs: this.settings.paperPollIntervalMs },
+          );
+        }
         if (market.exchange === PAPER_VENUE) {
           if (!this.paperHeld) {
             acquirePaperVenue();
