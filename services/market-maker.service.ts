@@ -82,6 +82,9 @@ interface Methods {
 }
 
 
+/** Money shown to people and metrics: exact inside, 12 decimal places out (averages can carry 40 digits). */
+const money = (x: string | Decimal) => new Decimal(x).toDecimalPlaces(12).toFixed();
+
 const BOT = { type: "string", min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ } as const;
 const KILL_KEY = "kill_switch";
 const DEMO_MARKET = { name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } };
@@ -178,16 +181,16 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               exchange: r.exchange,
               symbol: r.symbol,
               position: l ? l.ledger.position : r.position,
-              avgEntryPrice: l ? l.ledger.avgEntryPrice : r.avg_entry_price,
-              realized: rr,
-              unrealized: u,
-              total: new Decimal(rr).plus(u).toString(),
-              feesPaid: f,
-              volume: l ? l.ledger.volume : r.volume,
+              avgEntryPrice: money(l ? l.ledger.avgEntryPrice : r.avg_entry_price),
+              realized: money(rr),
+              unrealized: money(u),
+              total: money(new Decimal(rr).plus(u)),
+              feesPaid: money(f),
+              volume: money(l ? l.ledger.volume : r.volume),
               fills: l ? l.ledger.fills : r.fills,
             };
           });
-          return { bots, total: { realized: realized.toString(), unrealized: unrealized.toString(), total: realized.plus(unrealized).toString(), feesPaid: fees.toString() } };
+          return { bots, total: { realized: money(realized), unrealized: money(unrealized), total: money(realized.plus(unrealized)), feesPaid: money(fees) } };
         },
       },
 
@@ -427,7 +430,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             cexVenue(call, spec.market),
             {
               quotePlaced: (q) => void this.broker.emit("mm.quote.placed", { ...labels, bid: q.bid, ask: q.ask, tickReceivedAt: q.tickReceivedAt, orderAckAt: q.orderAckAt }),
-              pnlUpdated: (p) => void this.broker.emit("mm.pnl.updated", { ...labels, realized: p.realized, unrealized: p.unrealized, total: p.total, ts: Date.now() }),
+              pnlUpdated: (p) => void this.broker.emit("mm.pnl.updated", { ...labels, realized: money(p.realized), unrealized: money(p.unrealized), total: money(p.total), ts: Date.now() }),
               inventoryUpdated: (inv) => {
                 void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.base, amount: inv.base, ts: Date.now() });
                 void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.quote, amount: inv.quote, ts: Date.now() });
