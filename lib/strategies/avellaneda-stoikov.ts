@@ -54,6 +54,16 @@ export function timeLeftFraction(now: number, horizonMs: number, horizon: "finit
   return (horizonMs - (((now % horizonMs) + horizonMs) % horizonMs)) / horizonMs;
 }
 
+/**
+ * κ before enough trades are seen to fit it: the one that makes the liquidity term of the
+ * spread, (2/γ)·ln(1 + γ/κ) ≈ 2/κ for small γ, equal to the market's own spread. Without it a
+ * live bot fed only by its own fills would never quote, so never fill, so never fit κ.
+ */
+export function bootstrapKappa(bestBid: number, bestAsk: number): number | null {
+  const spread = bestAsk - bestBid;
+  return spread > 0 ? 2 / spread : null;
+}
+
 export function createAvellanedaStoikov(params: AvellanedaStoikovParams): Strategy {
   const gamma = params.riskAversion;
   const orderAmount = toNumber(params.orderAmount);
@@ -64,7 +74,7 @@ export function createAvellanedaStoikov(params: AvellanedaStoikovParams): Strate
   const targetPct = params.inventoryTargetBasePct ?? 0.5;
   const vol = new RollingVolatility(params.volatilityWindow ?? 200);
   const intensity = new TradingIntensity(params.intensityWindow ?? 200);
-  const empty = { sigma: null, kappa: null, alpha: null, q: null, reservationPrice: null, optimalSpread: null, timeLeft: null };
+  const empty = { sigma: null, kappa: null, kappaSource: null, alpha: null, q: null, reservationPrice: null, optimalSpread: null, timeLeft: null };
   let state: Record<string, number | string | null> = { ...empty };
 
   function quotes(ctx: StrategyContext): Quote[] {
@@ -74,10 +84,11 @@ export function createAvellanedaStoikov(params: AvellanedaStoikovParams): Strate
     const sigma = vol.sigma(horizonMs);
     if (ctx.rules.tickSize > 0) intensity.bucketWidth = ctx.rules.tickSize / 2;
     const fit = params.orderBookDepthFactor === undefined ? intensity.fit() : null;
-    const kappa = params.orderBookDepthFactor ?? fit?.kappa ?? null;
+    const kappa = params.orderBookDepthFactor ?? fit?.kappa ?? bootstrapKappa(ctx.market.bestBid, ctx.market.bestAsk);
+    const kappaSource = params.orderBookDepthFactor !== undefined ? "given" : fit ? "fitted" : "market-spread";
     const q = inventoryQ(ctx.inventory.base, ctx.inventory.quote, mid, targetPct, orderAmount);
     const timeLeft = timeLeftFraction(ctx.now, horizonMs, horizon);
-    state = { ...state, sigma, kappa, alpha: fit?.alpha ?? null, q, timeLeft };
+    state = { ...state, sigma, kappa, kappaSource, alpha: fit?.alpha ?? null, q, timeLeft };
     if (sigma === null || kappa === null) return [];
 
     const { reservationPrice, optimalSpread } = reservationAndSpread({ mid, q, gamma, sigma, kappa, timeLeft });

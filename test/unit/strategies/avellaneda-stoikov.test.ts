@@ -95,7 +95,7 @@ describe("Avellaneda-Stoikov", () => {
     expect(ask.price).toBeCloseTo(105, 12);
   });
 
-  it("quotes nothing until σ is estimated and, without a given κ, until κ is fitted", () => {
+  it("quotes nothing until σ is estimated; without a given κ it starts from the market spread, then fits κ", () => {
     const given = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, horizonMs: 1000, volatilityWindow: 10 });
     warm(given, 9);
     expect(given.quotes(ctxOf())).toEqual([]);
@@ -103,7 +103,11 @@ describe("Avellaneda-Stoikov", () => {
 
     const fitted = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, horizonMs: 1000, volatilityWindow: 10, intensityWindow: 20 });
     warm(fitted);
-    expect(fitted.quotes(ctxOf())).toEqual([]);
+    // Before the fit: κ₀ = 2/(101 − 99) = 1, so the liquidity term (2/γ)·ln(1 + γ/κ₀) = 20·ln(1.1) ≈ 1.906,
+    // close to the market's spread of 2.
+    expect(fitted.quotes(ctxOf())).toHaveLength(2);
+    expect(fitted.describe()).toMatchObject({ kappa: 1, kappaSource: "market-spread" });
+    expect((fitted.describe().optimalSpread as number) - (fitted.describe().sigma as number) ** 2 * 0.1).toBeCloseTo(20 * Math.log(1.1), 9);
     // 20 trades at distances 0.005·k from the mid 100, amounts falling as e^(−2δ)
     for (let i = 0; i < 20; i++) {
       const delta = 0.005 * (i % 5);
@@ -111,6 +115,7 @@ describe("Avellaneda-Stoikov", () => {
     }
     expect(fitted.quotes(ctxOf())).toHaveLength(2);
     expect(fitted.describe().kappa).toBeCloseTo(2, 6);
+    expect(fitted.describe().kappaSource).toBe("fitted");
     expect(fitted.describe().alpha).not.toBeNull();
   });
 
