@@ -21,6 +21,7 @@ import { ARBITRAGE_TABLE, arbitrageColumns, arbitrageMigrations } from "../lib/d
 import { invalid, notFound } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
 import { createDbMixin } from "../mixins/db.mixin";
+import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
 
 export interface ArbitrageSettings extends ServiceSettingSchema {
   /** An opportunity must net more than this, in quote currency. */
@@ -81,6 +82,8 @@ const SYMBOL = { type: "string", pattern: /^[A-Za-z0-9]+\/[A-Za-z0-9]+$/, option
 const STATUSES = ["detected", "executing", "completed", "aborted", "exposed"];
 
 interface Vars {
+  leases?: LeaseStore;
+  scanLease?: LeaseKeeper;
   settings: ArbitrageSettings;
   adapter: { model: import("sequelize").ModelStatic<import("sequelize").Model> };
   markets: ArbMarket[];
@@ -256,6 +259,8 @@ export default function createArbitrageService(env: RuntimeEnv, overrides: Parti
 
       /** A price event on a market: schedule (debounced) scans of its pairs that are not cooling down. */
       touched(this: Vars, match: (m: ArbMarket) => boolean) {
+        // Prices are broadcast to every arbitrage node: only the lease holder scans (and executes).
+        if (!this.scanLease?.held()) return;
         for (const [a, b] of this.pairs()) {
           if (!match(a) && !match(b)) continue;
           const key = pairKey(a, b);
@@ -511,10 +516,15 @@ export default function createArbitrageService(env: RuntimeEnv, overrides: Parti
 
     async started(this: Vars) {
       await this.loadMarkets();
+      this.leases = createLeaseStore(env, `${env.namespace}:arbitrage`);
+      this.scanLease = new LeaseKeeper({ store: this.leases, key: "scanner", owner: this.broker.nodeID, ttlMs: 5_000 });
+      await this.scanLease.start();
       this.logger.info(`arbitrage watching ${this.pairs().length} pair(s); execute=${this.settings.execute}`);
     },
 
     async stopped(this: Vars) {
+      await this.scanLease?.stop();
+      await this.leases?.close();
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
       await Promise.allSettled([...this.inflight]);
