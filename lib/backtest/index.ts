@@ -3,4 +3,6 @@ export type { BacktestOptions, BacktestReport, BacktestSample, BacktestFill } fr
 export { maxDrawdown, sharpeRatio, returnsOf, YEAR_MS } from "./metrics";
 export type { Drawdown, Sharpe } from "./metrics";
 export { SimulatedTimers } from "./sim-clock";
+export { paperBotVenue, botFillOf, venueOrderOf, simulatedClientOrderIds } from "./paper-bot-venue";
+export type { PaperBotVenueCounts, BotFill } from "./paper-bot-venue";
 export { renderHtmlReport, svgChart, escapeHtml } from "./html-report";

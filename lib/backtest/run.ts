@@ -21,12 +21,13 @@
 import Decimal from "decimal.js";
 import { validateDocument } from "../config/validate";
 import { STRATEGY_PARAMS, type StrategyName } from "../config/kinds";
-import { Bot, OrderGoneError, type BotVenue, type VenueOrder } from "../market-maker/bot";
+import { Bot } from "../market-maker/bot";
 import type { DecimalRules } from "../market-maker/rounding";
 import { riskLimitsFromConfig } from "../risk";
 import { createStrategy, orderPolicyOf, type MarketRules, type MarketSnapshot, type Level } from "../strategies";
-import { DEFAULT_PAPER_MARKETS, PaperVenue, errors, loadReplayFile, type PaperMarketDefinition, type ReplayBookEvent, type ReplayEvent } from "../paper";
+import { DEFAULT_PAPER_MARKETS, PaperVenue, loadReplayFile, type PaperMarketDefinition, type ReplayBookEvent, type ReplayEvent } from "../paper";
 import { maxDrawdown, sharpeRatio, type Drawdown, type Sharpe } from "./metrics";
+import { botFillOf, paperBotVenue, simulatedClientOrderIds } from "./paper-bot-venue";
 import { SimulatedTimers } from "./sim-clock";
 
 export const STRATEGY_NAMES = Object.keys(STRATEGY_PARAMS) as StrategyName[];
@@ -144,19 +145,6 @@ function defaultMarket(symbol: string): PaperMarketDefinition {
 
 const levelsOf = (levels: Array<[string, string]>, n: number): Level[] => levels.slice(0, n).map(([p, a]) => [Number(p), Number(a)]);
 
-const toVenueOrder = (o: { info: Record<string, unknown> }): VenueOrder => {
-  const i = o.info;
-  return {
-    clientOrderId: (i.clientOrderId as string | undefined) ?? null,
-    side: String(i.side),
-    price: (i.price as string | undefined) ?? null,
-    amount: String(i.amount),
-    filled: String(i.filled),
-    remaining: String(i.remaining),
-    status: String(i.status),
-  };
-};
-
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
   const params = validateStrategyParams(opts.strategy, opts.params);
   const riskBody = validateRisk(opts.risk ?? {});
@@ -192,36 +180,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   const counts = { placed: 0, refused: 0, cancelled: 0 };
   const warnings: string[] = [];
 
-  const botVenue: BotVenue = {
-    async place(o) {
-      try {
-        const order = toVenueOrder(await exchange.createOrder(market.symbol, "limit", o.side, o.amount, o.price, { clientOrderId: o.clientOrderId, postOnly: true }));
-        if (order.status === "open") counts.placed++;
-        else counts.refused++;
-        return order;
-      } catch (err) {
-        counts.refused++;
-        throw err;
-      }
-    },
-    async cancel(clientOrderId) {
-      try {
-        const order = toVenueOrder(await exchange.cancelOrder(undefined, market.symbol, { clientOrderId }));
-        counts.cancelled++;
-        return order;
-      } catch (err) {
-        if (err instanceof errors.OrderNotFound) throw new OrderGoneError((err as Error).message);
-        throw err;
-      }
-    },
-    async openOrders() {
-      return (await exchange.fetchOpenOrders(market.symbol)).map(toVenueOrder);
-    },
-    async balance() {
-      const b = venue.balances(ACCOUNT);
-      return { base: b[market.base]?.total ?? "0", quote: b[market.quote]?.total ?? "0" };
-    },
-  };
+  const botVenue = paperBotVenue(venue, exchange, market, counts);
 
   const rules: MarketRules = {
     tickSize: Number(market.tickSize),
@@ -247,6 +206,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
       minRequoteIntervalMs,
       risk: riskLimitsFromConfig(riskBody),
       capital: capital.toString(),
+      clientOrderId: simulatedClientOrderIds(() => venue.now()),
     },
     botVenue,
     { warn: (m) => warnings.length < 100 && warnings.push(`${new Date(venue.now()).toISOString()} ${m}`) },
@@ -264,17 +224,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   let fillCount = 0;
   const deliverFills = (): void => {
     for (const t of pending.splice(0)) {
-      const i = t.info;
-      const fill = {
-        tradeId: String(t.id),
-        side: i.side as "buy" | "sell",
-        price: String(i.price),
-        amount: String(i.amount),
-        feeCost: (i.fee as string | undefined) ?? null,
-        feeCurrency: (i.feeCurrency as string | undefined) ?? null,
-        ts: t.timestamp,
-        clientOrderId: (i.clientOrderId as string | undefined) ?? null,
-      };
+      const fill = botFillOf(t);
       bot.onFill(fill);
       fillCount++;
       if (fills.length < MAX_REPORTED_FILLS) {

@@ -95,6 +95,8 @@ export interface BotConfig {
   hedgeRetries?: number;
   /** Checked right before orders leave: false (e.g. the bot's lease may have lapsed) sends nothing. */
   canQuote?: () => boolean;
+  /** Client order ids for new orders; default `newClientOrderId` (wall clock + randomness). A backtest passes a deterministic one. */
+  clientOrderId?: (bot: string) => string;
 }
 
 export interface BotStatus {
@@ -142,6 +144,7 @@ export class Bot {
   private requoteAgain = false;
   private deferred: unknown = null;
   private housekeeping: unknown = null;
+  private staleTimer: unknown = null;
   private lastRisk: { blocked: string | null; rejected: string[] } = { blocked: null, rejected: [] };
   private requotes = 0;
   private hedges: Promise<void> = Promise.resolve();
@@ -206,6 +209,7 @@ export class Bot {
     this.market = snapshot;
     this.priceReceivedAt = receivedAt;
     this.tickReceivedAt = receivedAt;
+    this.armStaleCheck(receivedAt);
     this.config.strategy.observeMid?.(snapshot.ts, (snapshot.bestBid + snapshot.bestAsk) / 2);
     this.trigger();
   }
@@ -241,7 +245,8 @@ export class Bot {
       const remaining = new Decimal(order.remaining).minus(fill.amount);
       if (remaining.lte(0)) this.live.delete(order.clientOrderId);
       else order.remaining = remaining.toString();
-      if (this.config.policy.hangingOrders) {
+      // A fill of a managed order leaves the other side hanging; a fill of a hanging order changes nothing else.
+      if (this.config.policy.hangingOrders && !order.hanging) {
         for (const other of this.live.values()) if (other.side !== order.side) other.hanging = true;
       }
     }
@@ -252,6 +257,8 @@ export class Bot {
     this.reportPnl();
     if (this.hedger) this.hedges = this.hedges.then(() => this.hedge(fill));
     this.trigger();
+    // Quote again the moment the filled-order delay ends, even without a tick.
+    if (this.config.policy.filledOrderDelayMs > 0) this.clock.setTimeout(() => this.trigger(), this.config.policy.filledOrderDelayMs + 1);
     return true;
   }
 
@@ -352,6 +359,11 @@ export class Bot {
       }
       const cancelled = await Promise.all(plan.cancel.map((o) => this.cancelQuietly(o.clientOrderId)));
       if (cancelled.some((ok) => !ok)) return; // a cancel failed: place nothing until the book is known again
+      // A tick arrived while the cancels were in flight: plan again on it rather than place stale quotes.
+      if (plan.cancel.length > 0 && this.tickReceivedAt !== tickReceivedAt) {
+        this.requoteAgain = true;
+        return;
+      }
       if (this.state !== "running" || risk.allowed.length === 0) return;
       if (this.config.canQuote && !this.config.canQuote()) return;
       const allowed = new Set(risk.allowed);
@@ -400,7 +412,7 @@ export class Bot {
   }
 
   private async place(q: RoundedQuote, now: number): Promise<LiveOrder | null> {
-    const clientOrderId = newClientOrderId(this.config.name);
+    const clientOrderId = (this.config.clientOrderId ?? newClientOrderId)(this.config.name);
     const order: LiveOrder = { clientOrderId, side: q.side, price: q.price, amount: q.amount, remaining: q.amount, placedAt: now, level: q.level, hanging: false };
     this.live.set(clientOrderId, order);
     try {
@@ -439,9 +451,20 @@ export class Bot {
   private async quiesce(): Promise<void> {
     if (this.deferred !== null) this.clock.clearTimeout(this.deferred);
     if (this.housekeeping !== null) this.clock.clearTimeout(this.housekeeping);
-    this.deferred = this.housekeeping = null;
+    if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
+    this.deferred = this.housekeeping = this.staleTimer = null;
     this.requoteAgain = false;
     while (this.requoting) await this.requoting;
+  }
+
+  /** Pulls the quotes as soon as the price is older than staleFeedMs, not at the next housekeeping run. */
+  private armStaleCheck(receivedAt: number): void {
+    if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
+    const due = receivedAt + this.config.risk.staleFeedMs + 1 - this.clock.now();
+    this.staleTimer = this.clock.setTimeout(() => {
+      this.staleTimer = null;
+      this.trigger();
+    }, Math.max(0, due));
   }
 
   /** Order refresh, max age and the stale-feed guard must act even when no tick arrives. */
