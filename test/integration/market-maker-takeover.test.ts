@@ -17,6 +17,7 @@ import { botTag } from "../../lib/market-maker/client-order-id";
 import { createBrokerOptions } from "../../moleculer.config";
 import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
+import { sleep, until } from "../support/until";
 import { testEnv, uniqueName } from "../support/env";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
 
@@ -26,14 +27,6 @@ const NATS_URL = "nats://127.0.0.1:4222";
 const REDIS_URL = "redis://127.0.0.1:6379";
 const SYMBOL = "BTC/USDT";
 const BOT = "takeover-bot";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-};
 
 interface Placement { node: string; at: number; clientOrderId: string }
 

@@ -13,6 +13,7 @@ import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
 import createKeysService from "../../services/keys.service";
 import createMarketMakerService from "../../services/market-maker.service";
+import { sleep, until } from "../support/until";
 import { testEnv } from "../support/env";
 import { DEFAULT_ACCOUNT, FakeBinance, fakeBinanceConfig } from "../support/fake-binance";
 
@@ -20,14 +21,6 @@ jest.setTimeout(60_000);
 
 const SYMBOL = "BTC/USDT";
 const BOT = "xemm-a";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-};
 
 interface Order { clientOrderId: string; side: string; price: string; amount: string }
 interface Fill { role: string; side: string; amount: string; price: string; exchange: string }

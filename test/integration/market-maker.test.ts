@@ -11,19 +11,12 @@ import { createBrokerOptions } from "../../moleculer.config";
 import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
 import createMarketMakerService from "../../services/market-maker.service";
+import { sleep, until } from "../support/until";
 import { testEnv } from "../support/env";
 
 jest.setTimeout(60_000);
 
 const SYMBOL = "BTC/USDT";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-};
 
 interface Order { clientOrderId: string; side: string; price: string; amount: string; status: string }
 interface Status { killSwitch: { engaged: boolean }; errors: Array<{ name: string; error: string }>; bots: Array<{ name: string; state: string; node: string | null; haltReason: string | null; live?: { lastRisk: { blocked: string | null }; ledger: { position: string } } }> }
@@ -200,7 +193,8 @@ describe("market-maker service on the paper exchange", () => {
   it("stops a bot and cancels its orders when its document is disabled", async () => {
     await setStrategy("pmm-b", { ...pmm(), enabled: false });
     await until("pmm-b down", async () => (await botOrders("pmm-b")).length === 0);
-    expect((await botStatus("pmm-b"))?.state).toBe("stopped");
+    // Cancelled first, then recorded as stopped.
+    await until("pmm-b stopped", async () => (await botStatus("pmm-b"))?.state === "stopped");
     expect((await botOrders("pmm-a")).length).toBe(2);
   });
 
