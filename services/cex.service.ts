@@ -368,7 +368,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
         },
       }, this.settings.pendingWaitMs);
 
-      acquirePaperVenue();
+      acquirePaperVenue(env.paperExtraMarkets);
       const paper = (await this.venues.get(PAPER_EXCHANGE_ID)).client as ExchangeClient & {
         on(e: string, l: (x: unknown) => void): void;
         off(e: string, l: (x: unknown) => void): void;

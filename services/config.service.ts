@@ -195,6 +195,9 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         try {
           const created = await this.adapter.model.create({ ...row, version, author: ctx.meta.user?.username ?? null, created_at: new Date() });
           const document = toDocument(created.get({ plain: true }) as DocumentRow);
+          // Clear the cache before anyone hears of the change: with a shared cacher (Redis) a node
+          // reloading on config.changed must not read the list cached before this write.
+          await Promise.resolve(this.broker.cacher?.clean("config.**")).catch((err: Error) => this.logger.warn(`config cache not cleared: ${err.message}`));
           await this.broker.broadcast("cache.clean.config");
           // Broadcast: every node that runs a bot must reload, not one per service.
           await ctx.broadcast("config.changed", document);

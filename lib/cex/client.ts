@@ -3,7 +3,7 @@
  * built-in paper exchange and any ccxt exchange. Venue quirks stay here.
  */
 import type { Balances, MarketInterface, Order, OrderBook, Ticker, Trade, TradingFeeInterface } from "ccxt";
-import { createDefaultPaperVenue, type PaperVenue } from "../paper";
+import { createDefaultPaperVenue, DEFAULT_PAPER_MARKETS, type PaperMarketDefinition, type PaperVenue } from "../paper";
 
 export interface ExchangeCredentials {
   apiKey: string;
@@ -40,10 +40,20 @@ export const PAPER_FUNDING: Record<string, string> = { USDT: "1000000", BTC: "10
 let paperVenue: PaperVenue | null = null;
 let paperUsers = 0;
 
-/** The process's shared paper venue, created funded and running in real time on first use. */
-export function acquirePaperVenue(): PaperVenue {
+/** `n` quiet synthetic markets M001/USDT… (no simulation: the book holds only own orders), each base funded with 1000. */
+export function extraPaperMarkets(n: number): PaperMarketDefinition[] {
+  return Array.from({ length: n }, (_, i) => {
+    const base = `M${String(i + 1).padStart(3, "0")}`;
+    return { symbol: `${base}/USDT`, base, quote: "USDT", tickSize: "0.01", lotSize: "0.001", minAmount: "0.001", minNotional: "1", makerFee: "0.001", takerFee: "0.001" };
+  });
+}
+
+/** The process's shared paper venue, created funded and running in real time on first use; `extraMarkets`: see `extraPaperMarkets`. */
+export function acquirePaperVenue(extraMarkets = 0): PaperVenue {
   if (!paperVenue) {
-    paperVenue = createDefaultPaperVenue({ accounts: { [PAPER_ACCOUNT]: PAPER_FUNDING } });
+    const extra = extraPaperMarkets(extraMarkets);
+    const funding = { ...PAPER_FUNDING, ...Object.fromEntries(extra.map((m) => [m.base, "1000"])) };
+    paperVenue = createDefaultPaperVenue({ accounts: { [PAPER_ACCOUNT]: funding }, ...(extra.length > 0 ? { markets: [...DEFAULT_PAPER_MARKETS, ...extra] } : {}) });
     paperVenue.startRealtime();
   }
   paperUsers += 1;

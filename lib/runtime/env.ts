@@ -52,6 +52,8 @@ export interface RuntimeEnv {
   maintenanceCron: string | null;
   /** DEMO_BOT: seed an Avellaneda-Stoikov bot on the paper BTC/USDT market when no strategy exists yet (default on in embedded mode). */
   demoBot: boolean;
+  /** PAPER_EXTRA_MARKETS: synthetic quiet paper markets M001/USDT… added to the paper venue (benchmarks); default 0. */
+  paperExtraMarkets: number;
 }
 
 export interface NotificationEnv {
@@ -294,5 +296,6 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
     maintenanceCron: maintenanceCron(env),
     demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
+    paperExtraMarkets: text(env, "PAPER_EXTRA_MARKETS") === null || text(env, "PAPER_EXTRA_MARKETS") === "0" ? 0 : Math.min(999, positiveInt(env, "PAPER_EXTRA_MARKETS", 0)),
   };
 }

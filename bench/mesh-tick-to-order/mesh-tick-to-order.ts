@@ -1,0 +1,172 @@
+/**
+ * Tick → order across nodes: three processes over NATS on 127.0.0.1.
+ *   feed  (this process): a broker that broadcasts `price.cex.updated` with `receivedAt`
+ *         stamped at send, as cex-price-feed does, and collects `mm.quote.placed`;
+ *   mm    (dist/bin/mmesh.js SERVICES=market-maker): one pure-market-making bot;
+ *   cex   (dist/bin/mmesh.js SERVICES=config,cex): the paper venue, orders persisted in
+ *         PostgreSQL (a temp database on 127.0.0.1:5432), then again with SQLite (a file
+ *         per node); leases in Redis. `--db=postgresql|sqlite|both` (default both).
+ * Every tick moves the mid by ±2 bps so the bot (orderRefreshTimeMs 100, 110 ms between
+ * ticks) must cancel its 2 quotes (in parallel) and place 2 new ones (in parallel).
+ * Latency = orderAckAt − tickReceivedAt of each `mm.quote.placed`.
+ * Hops on the critical path: 1 event (feed→mm) + 1 request round (mm→cex 2 cancels in
+ * parallel) + 1 request round (mm→cex 2 places in parallel) = 3 hops; the ratio is
+ * p50 / (3 × bare NATS request p50 measured in the same run).
+ * Bounded: N ticks (default 300) or 90 s. Run after `npm run build`:
+ *   node dist/bench/mesh-tick-to-order/mesh-tick-to-order.js [ticks] [--db=both]
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Decimal from "decimal.js";
+import { ServiceBroker } from "moleculer";
+import { readEnv } from "../../lib/runtime/env";
+import { createBrokerOptions } from "../../moleculer.config";
+import { measureFloor, printFloor } from "../floor/measure";
+import { Children, MMESH_BIN, NATS_URL, REDIS_URL, createTempDatabase, emitJson, meshEnv, msSince, r3, sleep, summarize, uniqueName, until } from "../floor/support";
+
+const SYMBOL = "BTC/USDT";
+const HOPS = 3;
+
+type Floor = Awaited<ReturnType<typeof measureFloor>>;
+
+async function main(): Promise<void> {
+  const ticks = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 300);
+  const dbArg = process.argv.find((a) => a.startsWith("--db="))?.slice(5) ?? "both";
+  console.log("floor (same run):");
+  const floor = await measureFloor({ sequential: 2000, total: 20_000, maxSeconds: 30 });
+  printFloor(floor);
+  for (const kind of dbArg === "both" ? ["postgresql", "sqlite"] : [dbArg]) await runMesh(kind as "postgresql" | "sqlite", ticks, floor);
+  process.exit(0);
+}
+
+async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Floor): Promise<void> {
+  const db = dbKind === "postgresql" ? await createTempDatabase() : null;
+  const ns = uniqueName("t2o");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-bench-t2o-"));
+  const children = new Children();
+  let broker: ServiceBroker | null = null;
+  try {
+    const common: Record<string, string> = db ? { DATABASE_URL: db.url } : {};
+    await children.start("cex", MMESH_BIN, meshEnv(ns, `${ns}-cex`, "config,cex", { ...common, DATA_DIR: path.join(dataDir, "cex") }));
+    await children.start("mm", MMESH_BIN, meshEnv(ns, `${ns}-mm`, "market-maker", { ...common, DATA_DIR: path.join(dataDir, "mm") }));
+    const env = readEnv({ TRANSPORTER: NATS_URL, CACHER: REDIS_URL, NAMESPACE: ns, NODE_ID: `${ns}-feed`, SERVICES: "config", METRICS_PORT: "off", LOG_LEVEL: "warn", DATA_DIR: dataDir, DEMO_BOT: "off" });
+    broker = new ServiceBroker({ ...createBrokerOptions(env), logger: false });
+    const latencies: number[] = [];
+    let acked = 0;
+    broker.createService({
+      name: "bench-listener",
+      events: {
+        "mm.quote.placed"(ctx: { params: { tickReceivedAt: number; orderAckAt: number } }) {
+          latencies.push(ctx.params.orderAckAt - ctx.params.tickReceivedAt);
+          acked++;
+        },
+      },
+    });
+    await broker.start();
+    await broker.waitForServices(["config", "cex", "mm"], 60_000);
+    const b = broker;
+    await b.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: SYMBOL } });
+    await b.call("config.set", { kind: "risk", name: "global", body: { scope: "global", staleFeedMs: 60_000 } });
+    const t = (await b.call("cex.ticker", { exchange: "paper", symbol: SYMBOL })) as { bid: string | null; ask: string | null };
+    const base = t.bid && t.ask ? new Decimal(t.bid).plus(t.ask).div(2) : new Decimal(60000);
+    await b.call("config.set", {
+      kind: "strategies",
+      name: "bench",
+      body: { market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 0, params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001", orderRefreshTimeMs: 100, maxOrderAgeMs: 3_600_000 } },
+    });
+    const tick = (i: number) => {
+      const mid = base.times(1 + (i % 2 === 0 ? 0.0002 : -0.0002));
+      const now = Date.now();
+      void b.broadcast("price.cex.updated", { exchange: "paper", symbol: SYMBOL, bid: mid.times(0.9999).toFixed(2), ask: mid.times(1.0001).toFixed(2), mid: mid.toString(), bidSize: "1", askSize: "1", ts: now, receivedAt: now });
+    };
+    // Warm-up: the bot takes its lease, starts and quotes; then 20 unmeasured requotes.
+    await until("the bot quoting", () => {
+      tick(0);
+      return acked > 0;
+    }, 60_000, 200);
+    for (let i = 1; i <= 20; i++) {
+      await sleep(110);
+      tick(i);
+    }
+    await sleep(500);
+    latencies.length = 0;
+    const deadline = Date.now() + 90_000;
+    const started = Date.now();
+    let sent = 0;
+    for (let i = 1; i <= ticks && Date.now() < deadline; i++) {
+      const before = acked;
+      await sleep(110); // wait out the refresh time so this tick (not a timer) replaces the quotes
+      tick(i);
+      sent++;
+      const waitUntil = Date.now() + 2_000;
+      while (acked === before && Date.now() < waitUntil) await sleep(1);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const t2o = summarize(latencies);
+
+    // Where the time goes: the same cex calls the bot makes, from this process, one at a time.
+    await b.call("config.set", { kind: "strategies", name: "bench", body: { market: "paper-btc", strategy: "pure_market_making", enabled: false, params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001" } } });
+    await sleep(500);
+    const place: number[] = [];
+    const cancel: number[] = [];
+    const ticker: number[] = [];
+    const far = base.times(0.5).toFixed(2);
+    for (let i = 0; i < 120; i++) {
+      const clientOrderId = `b2o-${i}-${Date.now().toString(36)}`;
+      let s = process.hrtime.bigint();
+      await b.call("cex.createOrder", { exchange: "paper", symbol: SYMBOL, side: "buy", type: "limit", amount: "0.001", price: far, clientOrderId, postOnly: true });
+      if (i >= 20) place.push(msSince(s));
+      s = process.hrtime.bigint();
+      await b.call("cex.cancelOrder", { exchange: "paper", symbol: SYMBOL, clientOrderId });
+      if (i >= 20) cancel.push(msSince(s));
+      s = process.hrtime.bigint();
+      await b.call("cex.ticker", { exchange: "paper", symbol: SYMBOL });
+      if (i >= 20) ticker.push(msSince(s));
+    }
+    const placeS = summarize(place);
+    const cancelS = summarize(cancel);
+    const tickerS = summarize(ticker);
+
+    const denom = (p50: number) => HOPS * p50;
+    const ratio = t2o.p50 / denom(floor.nats.p50Ms);
+    console.log(`tick → order across 3 processes over NATS (feed → market-maker → cex/paper venue, ${dbKind === "postgresql" ? "PostgreSQL temp db" : "SQLite file per node"}), ${sent} ticks in ${seconds.toFixed(1)} s`);
+    console.log(`  requotes measured ${t2o.n} (each: cancel 2 in parallel, then place 2 in parallel)`);
+    console.log(`  p50 ${r3(t2o.p50)} ms  p99 ${r3(t2o.p99)} ms  max ${r3(t2o.max)} ms`);
+    console.log(`  hops: ${HOPS} = 1 event (feed→mm price.cex.updated) + 1 request round (mm→cex cancelOrder ×2 parallel) + 1 request round (mm→cex createOrder ×2 parallel)`);
+    console.log(`  ratio p50 / (${HOPS} × bare NATS nc.request p50 ${floor.nats.p50Ms} ms) = ${ratio.toFixed(2)} (goal ≤ 1.5)`);
+    console.log(`  also: / (${HOPS} × raw NATS pub+inbox p50 ${floor.natsRaw.p50Ms} ms) = ${(t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)};  / (${HOPS} × bare Moleculer call p50 ${floor.moleculer.p50Ms} ms) = ${(t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)}`);
+    console.log(`  where the time goes (same calls from the feed process, sequential, p50/p99): cex.cancelOrder ${r3(cancelS.p50)}/${r3(cancelS.p99)} ms, cex.createOrder ${r3(placeS.p50)}/${r3(placeS.p99)} ms, cex.ticker (no DB write) ${r3(tickerS.p50)}/${r3(tickerS.p99)} ms`);
+    emitJson(`mesh-tick-to-order-${dbKind}`, {
+      database: dbKind,
+      ticks: sent,
+      requotes: t2o.n,
+      p50Ms: r3(t2o.p50),
+      p99Ms: r3(t2o.p99),
+      maxMs: r3(t2o.max),
+      hops: HOPS,
+      hopsDefinition: "1 event feed→mm + 1 request round mm→cex (2 cancels in parallel) + 1 request round mm→cex (2 places in parallel)",
+      natsRequestP50Ms: floor.nats.p50Ms,
+      natsRawP50Ms: floor.natsRaw.p50Ms,
+      moleculerCallP50Ms: floor.moleculer.p50Ms,
+      ratio: Number(ratio.toFixed(2)),
+      ratioVsRawNats: Number((t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)),
+      ratioVsMoleculer: Number((t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)),
+      goalRatio: 1.5,
+      cexCancelP50Ms: r3(cancelS.p50),
+      cexCreateP50Ms: r3(placeS.p50),
+      cexTickerP50Ms: r3(tickerS.p50),
+      floor,
+    });
+  } finally {
+    await broker?.stop();
+    await children.stopAll();
+    await db?.drop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
