@@ -22,6 +22,7 @@ import { execFileSync, execSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import Decimal from "decimal.js";
 import { ServiceBroker } from "moleculer";
@@ -326,6 +327,17 @@ async function main(): Promise<void> {
       market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 200,
       params: { bidSpread: 0.0001, askSpread: 0.0001, orderAmount: "0.001", orderRefreshTimeMs: 1000, filledOrderDelayMs: 1000 },
     });
+    // Every node must have heard config.changed: the rule loaded on ops, the bot known to the market-maker.
+    const configured = async () => {
+      const rules = await api<Array<{ name: string }> | { rules?: Array<{ name: string }> }>("GET", "/api/v1/alerting/rules");
+      const list = Array.isArray(rules.body) ? rules.body : rules.body.rules ?? [];
+      const mm = await api<{ bots: Array<{ name: string }> }>("GET", "/api/v1/mm/status");
+      return list.some((r) => r.name === "node-down") && mm.body.bots?.some((b) => b.name === BOT);
+    };
+    if (!(await until("config applied", configured, 5000).catch(() => false))) {
+      log(`config.changed not applied everywhere within 5 s: rules ${JSON.stringify((await api("GET", "/api/v1/alerting/rules")).body).slice(0, 300)}; mm ${JSON.stringify((await api("GET", "/api/v1/mm/status")).body).slice(0, 300)}`);
+      throw new Error("config.changed was not applied by every node");
+    }
     void quotePoller();
     const quotingAt = await until("the bot quoting", async () => ([...quoteSeen.keys()].length > 0 ? Date.now() : null), 60_000).catch(async (err: Error) => {
       log(`mm status: ${JSON.stringify((await api("GET", "/api/v1/mm/status")).body).slice(0, 2000)}`);
@@ -410,7 +422,9 @@ async function main(): Promise<void> {
     await mesh?.stop().catch(() => undefined);
     await query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`, [], ADMIN_DB).catch(() => undefined);
     await deleteMeshQueues(AMQP_URL, NAMESPACE, [["order.filled", "faults"], ["alert.raised", "faults"], ["alert.resolved", "faults"]]).catch(() => undefined);
-    fs.writeFileSync(path.resolve("bench", "faults-node-log.txt"), nodeLog.join("\n"));
+    const nodeLogFile = path.join(os.tmpdir(), `mmesh-faults-${RUN}-nodes.log`);
+    fs.writeFileSync(nodeLogFile, nodeLog.join("\n"));
+    log(`every node log line: ${nodeLogFile}`);
   }
 
   const header = "| fault | outage | fills recorded (window) | fills lost venue→cex_fills | fills lost cex_fills→bus | bot fills not booked (mm_fills) | duplicate bus deliveries | duplicate orders at venue | orphan orders | cex.reconcile after | node-down alert | quoting during fault | time to quote again | notes |";

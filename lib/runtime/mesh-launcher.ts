@@ -193,6 +193,9 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   let metricsNext = opts.metricsPortBase ?? null;
 
   const procs = new Map<string, Proc>();
+  /** node id → peer id → when that node last logged the peer (re)connected. Needs LOG_LEVEL info or lower. */
+  const seen = new Map<string, Map<string, number>>();
+  const discoveryLogged = ["info", "debug", "trace"].includes((opts.logLevel ?? "info").toLowerCase());
   const groupCount: Record<NodeGroup, number> = { gateway: 0, trading: 0, feeds: 0, ops: 0 };
   const apiPorts = new Map<string, number>();
   const metricsPorts = new Map<string, number | null>();
@@ -216,6 +219,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
 
   /** Spawns a process; resolves when `ready` matched a line (stdout or stderr), rejects if it exits first or times out. */
   const spawnProc = (id: string, group: NodeGroup | "chain", script: string, env: Record<string, string>, ready: RegExp): Promise<MeshNode> => {
+    seen.delete(id);
     const child = spawn(process.execPath, [path.join(distDir, "bin", script)], { env, stdio: ["ignore", "pipe", "pipe"] });
     const node: MeshNode = { id, group, pid: child.pid, running: true, startedAt: Date.now(), exitCode: null, signal: null };
     let readyResolve: (() => void) | null = null;
@@ -235,6 +239,11 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     let lastLevel = "info";
     const onLine = (line: string) => {
       if (!line.trim()) return;
+      const peer = /Node '([^']+)' (?:re)?connected/.exec(line);
+      if (peer) {
+        if (!seen.has(id)) seen.set(id, new Map());
+        seen.get(id)!.set(peer[1], Date.now());
+      }
       if (!seenReady && ready.test(line)) {
         seenReady = true;
         readyResolve?.();
@@ -281,6 +290,26 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     return spawnProc(id, group, "mmesh.js", env, /mmesh node \S+ started/);
   };
 
+  /**
+   * Resolves when every running node has discovered every other running node (after `since`
+   * for `fresh` nodes): a node reporting "started" is not yet known to its peers, and an event
+   * broadcast before that (config.changed) would miss it.
+   */
+  const waitDiscovery = async (fresh: string[] = [], since = 0): Promise<void> => {
+    if (!discoveryLogged) return;
+    const deadline = Date.now() + Math.min(startTimeoutMs, 30_000);
+    for (;;) {
+      const running = [...procs.values()].filter((p) => p.node.running && p.node.group !== "chain").map((p) => p.node.id);
+      const missing = running.flatMap((a) => running.filter((b) => b !== a && !((seen.get(a)?.get(b) ?? -1) >= (fresh.includes(b) ? since : 0))).map((b) => `${a}→${b}`));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) {
+        onLog("launcher", "warn", `nodes not yet discovered by their peers: ${missing.join(", ")}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
   const stopProc = async (p: Proc, signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     if (!p.node.running) return;
     p.child.kill(signal);
@@ -315,6 +344,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
       }
     }
     await Promise.all(rest);
+    await waitDiscovery();
     const gatewayUrl = `http://127.0.0.1:${apiPort}`;
     await waitHttp(`${gatewayUrl}/api/v1/health`, startTimeoutMs);
     if (opts.signal?.aborted) throw new Error("mesh start aborted");
@@ -342,12 +372,19 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
       },
       async start(group) {
         if (!isNodeGroup(group)) throw new Error(`unknown node group ${group}`);
+        const since = Date.now();
+        let index = groupCount[group] + 1;
         for (let i = 1; i <= groupCount[group]; i++) {
           const p = procs.get(`${group}-${i}`);
-          if (!p || !p.node.running) return startNode(group, i);
+          if (!p || !p.node.running) {
+            index = i;
+            break;
+          }
         }
-        groupCount[group] += 1;
-        return startNode(group, groupCount[group]);
+        groupCount[group] = Math.max(groupCount[group], index);
+        const node = await startNode(group, index);
+        await waitDiscovery([node.id], since);
+        return node;
       },
       stop,
     };
