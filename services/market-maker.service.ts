@@ -4,7 +4,7 @@
  * Bots come from `strategies` config documents (lib/market-maker/bot-spec.ts) and follow
  * `config.changed` live: enabled → started, disabled/removed → stopped (orders cancelled),
  * new version → restarted with the new parameters. Each bot is quoted by exactly one node:
- * a node runs a bot only while it holds the bot's lease (lib/lease; Redis or PostgreSQL
+ * a node runs a bot only while it holds the bot's lease (lib/lease; PostgreSQL or Redis
  * in a cluster), and a node that takes a bot over cancels what the previous owner left
  * resting before it quotes. The bot logic itself is lib/market-maker/bot.ts.
  *

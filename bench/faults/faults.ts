@@ -403,7 +403,7 @@ async function main(): Promise<void> {
       await waitPort(6379, true);
       const r = Date.now();
       log("redis started");
-      rows.push(await measure("Redis down 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["cacher, rate-limit budget and bot leases are in Redis"]));
+      rows.push(await measure("Redis down 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["cacher and rate-limit budget are in Redis; bot leases are in PostgreSQL"]));
     }
 
     rows.push({

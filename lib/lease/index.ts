@@ -3,9 +3,11 @@
  * lease of its market; the fencing token lets downstream writes reject a stale holder.
  *
  * createLeaseStore picks the backend from the runtime environment:
- *   CACHER=redis://…          → RedisLeaseStore (own connection, Lua scripts)
  *   DATABASE_URL=postgres://… → PostgresLeaseStore (table mm_leases)
+ *   else CACHER=redis://…     → RedisLeaseStore (own connection, Lua scripts)
  *   otherwise                 → MemoryLeaseStore (one process: the embedded default)
+ * PostgreSQL first: the bots' state lives there anyway, while Redis is only a cache — with it
+ * down the system keeps quoting (the fault drill found a Redis lease stopping every bot).
  */
 import type { RuntimeEnv } from "../runtime/env";
 import { MemoryLeaseStore } from "./memory";
@@ -20,7 +22,7 @@ export { PostgresLeaseStore, LEASE_TABLE } from "./postgres";
 export { RedisLeaseStore } from "./redis";
 
 export function createLeaseStore(env: Pick<RuntimeEnv, "cacher" | "database">, namespace: string): LeaseStore {
-  if (env.cacher.type === "Redis") return new RedisLeaseStore(env.cacher.url, namespace);
   if (env.database.dialect === "postgres") return new PostgresLeaseStore(env.database.url, namespace);
+  if (env.cacher.type === "Redis") return new RedisLeaseStore(env.cacher.url, namespace);
   return new MemoryLeaseStore(namespace);
 }
