@@ -1,7 +1,7 @@
 /**
  * Live top of book for the configured CEX markets: ccxt.pro websockets where the exchange has
  * them, REST polling otherwise, the paper venue's event stream for "paper" (or, when the cex
- * service and so the paper venue run on another node, `cex.orderBook` polled every
+ * service and so the paper venue run on another node of a mesh, `cex.orderBook` polled every
  * `paperPollIntervalMs`). Each update is broadcast as `price.cex.updated` (every node running
  * bots sees every tick) and the latest one per market is kept in the cacher under
  * `price.cex.<exchange>.<symbol>`; a market silent for longer than `staleThresholdMs` gets one
@@ -125,7 +125,7 @@ function symbolOf(params: { symbol?: string; base?: string; quote?: string }): s
   throw invalid("Give symbol, or base and quote", "symbol");
 }
 
-export default function createCexPriceFeedService(_env: RuntimeEnv, overrides: Partial<CexPriceFeedSettings> = {}): ServiceSchema {
+export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Partial<CexPriceFeedSettings> = {}): ServiceSchema {
   const initial: CexPriceFeedSettings = { ...DEFAULT_CEX_PRICE_FEED_SETTINGS, ...overrides };
 
   const schema: ServiceSchema<ServiceSettingSchema & CexPriceFeedSettings, FeedMethods, FeedVars> = {
@@ -252,8 +252,8 @@ export default function createCexPriceFeedService(_env: RuntimeEnv, overrides: P
       },
 
       async sourceFor(market) {
-        if (market.exchange === PAPER_VENUE && !this.broker.getLocalService("cex")) {
-          // The paper venue lives in the cex node's process: from another node, poll its book there.
+        if (market.exchange === PAPER_VENUE && env.transporter && !this.broker.getLocalService("cex")) {
+          // In a mesh the paper venue lives in the cex node's process: poll its book there.
           return createPollingSource(
             (limit) => this.broker.call("cex.orderBook", { exchange: PAPER_VENUE, symbol: market.symbol, limit: limit ?? 20 }) as Promise<SourceBook>,
             { pollIntervalMs: this.settings.paperPollIntervalMs },
