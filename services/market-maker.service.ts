@@ -54,6 +54,8 @@ interface Runner {
 }
 
 interface Vars {
+  /** What was last written for each bot (persistBot skips unchanged bots). */
+  persisted: Map<string, string>;
   store: MarketMakerStore;
   leases: LeaseStore;
   runners: Map<string, Runner>;
@@ -335,8 +337,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
     },
 
     methods: {
-      call(action: string, params: Record<string, unknown>) {
-        return this.broker.call(action, params);
+      call(action, params, opts) {
+        return this.broker.call(action, params, opts);
       },
 
       /** Reads the config documents and makes the set of runners match them. */
@@ -393,7 +395,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         const { spec } = runner;
         if (runner.bot || this.killed || this.stopping || !runner.keeper.held()) return;
         try {
-          const call = (a: string, p: Record<string, unknown>) => this.call(a, p);
+          const call: Call = (a, p, o) => this.call(a, p, o);
           const { rules, decimalRules } = await cexMarketRules(call, spec.market);
           const takerRules = spec.strategy === "cross_exchange" && spec.reference?.kind === "cex" ? await cexMarketRules(call, spec.reference) : null;
           const takerLot = takerRules?.decimalRules.lotSize ?? null;
@@ -424,7 +426,6 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               decimalRules,
               minRequoteIntervalMs: spec.minRequoteIntervalMs,
               risk: spec.risk,
-              hedgeRetries: (spec.params.hedgeRetries as number | undefined) ?? 3,
               canQuote: () => runner.keeper.held(),
             },
             cexVenue(call, spec.market),
@@ -451,7 +452,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               warn: (m) => this.logger.warn(m),
             },
             undefined,
-            spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference, takerLot) : null,
+            spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference, takerLot, (spec.params.hedgeRetries as number | undefined) ?? 3) : null,
             { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
           );
           bot.markSeen(fills.map((f) => f.tradeId));
@@ -537,6 +538,10 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
       async persistBot(bot: Bot) {
         const s = bot.status();
+        // The timer calls this every few seconds: write only what changed since the last write.
+        const fingerprint = JSON.stringify([s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), bot.pnl.state()]);
+        if (this.persisted.get(s.name) === fingerprint) return;
+        this.persisted.set(s.name, fingerprint);
         await this.store.saveBot({
           name: s.name,
           exchange: s.exchange,
@@ -589,6 +594,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
     created() {
       this.runners = new Map();
+      this.persisted = new Map();
       this.tags = new Map();
       this.specErrors = [];
       this.killed = null;

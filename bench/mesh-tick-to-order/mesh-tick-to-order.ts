@@ -5,7 +5,7 @@
  *   mm    (dist/bin/mmesh.js SERVICES=market-maker): one pure-market-making bot;
  *   cex   (dist/bin/mmesh.js SERVICES=config,cex): the paper venue, orders persisted in
  *         PostgreSQL (a temp database on 127.0.0.1:5432), then again with SQLite (a file
- *         per node); leases in Redis. `--db=postgresql|sqlite|both` (default both).
+ *         per node); leases in PostgreSQL (with --db=postgresql), else Redis. `--db=postgresql|sqlite|both` (default both).
  * Every tick moves the mid by ±2 bps so the bot (orderRefreshTimeMs 100, 110 ms between
  * ticks) must cancel its 2 quotes (in parallel) and place 2 new ones (in parallel).
  * Latency = orderAckAt − tickReceivedAt of each `mm.quote.placed`.
@@ -23,6 +23,7 @@ import { ServiceBroker } from "moleculer";
 import { readEnv } from "../../lib/runtime/env";
 import { createBrokerOptions } from "../../moleculer.config";
 import { measureFloor, printFloor } from "../floor/measure";
+import { listenForQuotes, startRequoteProbe } from "../tick-to-order/requote-probe";
 import { Children, MMESH_BIN, NATS_URL, REDIS_URL, createTempDatabase, emitJson, meshEnv, msSince, r3, sleep, summarize, uniqueName, until } from "../floor/support";
 
 const SYMBOL = "BTC/USDT";
@@ -52,61 +53,29 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
     await children.start("mm", MMESH_BIN, meshEnv(ns, `${ns}-mm`, "market-maker", { ...common, DATA_DIR: path.join(dataDir, "mm") }));
     const env = readEnv({ TRANSPORTER: NATS_URL, CACHER: REDIS_URL, NAMESPACE: ns, NODE_ID: `${ns}-feed`, SERVICES: "config", METRICS_PORT: "off", LOG_LEVEL: "warn", DATA_DIR: dataDir, DEMO_BOT: "off" });
     broker = new ServiceBroker({ ...createBrokerOptions(env), logger: false });
-    const latencies: number[] = [];
-    let acked = 0;
-    broker.createService({
-      name: "bench-listener",
-      events: {
-        "mm.quote.placed"(ctx: { params: { tickReceivedAt: number; orderAckAt: number } }) {
-          latencies.push(ctx.params.orderAckAt - ctx.params.tickReceivedAt);
-          acked++;
-        },
-      },
-    });
+    const listener = listenForQuotes(broker);
     await broker.start();
     await broker.waitForServices(["config", "cex", "mm"], 60_000);
     const b = broker;
-    await b.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: SYMBOL } });
-    await b.call("config.set", { kind: "risk", name: "global", body: { scope: "global", staleFeedMs: 60_000 } });
     const t = (await b.call("cex.ticker", { exchange: "paper", symbol: SYMBOL })) as { bid: string | null; ask: string | null };
     const base = t.bid && t.ask ? new Decimal(t.bid).plus(t.ask).div(2) : new Decimal(60000);
-    await b.call("config.set", {
-      kind: "strategies",
-      name: "bench",
-      body: { market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 0, params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001", orderRefreshTimeMs: 100, maxOrderAgeMs: 3_600_000 } },
-    });
-    const tick = (i: number) => {
-      const mid = base.times(1 + (i % 2 === 0 ? 0.0002 : -0.0002));
-      const now = Date.now();
-      void b.broadcast("price.cex.updated", { exchange: "paper", symbol: SYMBOL, bid: mid.times(0.9999).toFixed(2), ask: mid.times(1.0001).toFixed(2), mid: mid.toString(), bidSize: "1", askSize: "1", ts: now, receivedAt: now });
-    };
+    const probe = await startRequoteProbe(b, listener, base);
     // Warm-up: the bot takes its lease, starts and quotes; then 20 unmeasured requotes.
     await until("the bot quoting", () => {
-      tick(0);
-      return acked > 0;
+      probe.tick(0);
+      return probe.acked() > 0;
     }, 60_000, 200);
     for (let i = 1; i <= 20; i++) {
       await sleep(110);
-      tick(i);
+      probe.tick(i);
     }
     await sleep(500);
-    latencies.length = 0;
-    const deadline = Date.now() + 90_000;
-    const started = Date.now();
-    let sent = 0;
-    for (let i = 1; i <= ticks && Date.now() < deadline; i++) {
-      const before = acked;
-      await sleep(110); // wait out the refresh time so this tick (not a timer) replaces the quotes
-      tick(i);
-      sent++;
-      const waitUntil = Date.now() + 2_000;
-      while (acked === before && Date.now() < waitUntil) await sleep(1);
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const t2o = summarize(latencies);
+    probe.latencies.length = 0;
+    const { sent, seconds } = await probe.run(ticks, 90_000);
+    const t2o = summarize(probe.latencies);
 
     // Where the time goes: the same cex calls the bot makes, from this process, one at a time.
-    await b.call("config.set", { kind: "strategies", name: "bench", body: { market: "paper-btc", strategy: "pure_market_making", enabled: false, params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001" } } });
+    await probe.disable();
     await sleep(500);
     const place: number[] = [];
     const cancel: number[] = [];

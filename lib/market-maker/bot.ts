@@ -70,7 +70,7 @@ export interface BotEvents {
   inventoryUpdated?(inv: { base: string; quote: string }): void;
   /** The kill switch tripped on this bot: its orders are cancelled and it stopped. */
   halted?(h: { reason: string; detail: string }): void;
-  /** A maker fill could not be hedged after every retry: the exposure stays open. */
+  /** A maker fill could not be hedged (its retries spent): the exposure stays open. */
   hedgeFailed?(h: { tradeId: string; side: "buy" | "sell"; amount: string; error: string }): void;
   /** Something went wrong that the bot survived (logged by the service). */
   warn?(message: string): void;
@@ -92,7 +92,6 @@ export interface BotConfig {
   risk: RiskLimits;
   /** Capital the drawdown is measured against (quote currency); default the starting equity. */
   capital?: string;
-  hedgeRetries?: number;
   /** Checked right before orders leave: false (e.g. the bot's lease may have lapsed) sends nothing. */
   canQuote?: () => boolean;
   /** Client order ids for new orders; default `newClientOrderId` (wall clock + randomness). A backtest passes a deterministic one. */
@@ -158,7 +157,7 @@ export class Bot {
     initial?: { ledger?: LedgerSnapshot; pnl?: { day: string; dayStartEquity: string; peakEquity: string } },
   ) {
     this.ledger = new PositionLedger(config.base, config.quote, initial?.ledger);
-    this.pnl = new PnlTracker({ ...(initial?.pnl ?? {}), capital: config.capital } as ConstructorParameters<typeof PnlTracker>[0]);
+    this.pnl = new PnlTracker({ ...initial?.pnl, capital: config.capital });
   }
 
   /** Takes over the market: cancels orders a previous owner of this bot left resting, reads balances, starts quoting. */
@@ -515,19 +514,14 @@ export class Bot {
     const side = fill.side === "buy" ? "sell" : "buy";
     const baseFee = fill.feeCurrency === this.config.base && fill.feeCost ? new Decimal(fill.feeCost) : ZERO;
     const amount = fill.side === "buy" ? new Decimal(fill.amount).minus(baseFee).toString() : new Decimal(fill.amount).plus(baseFee).toString();
-    const attempts = 1 + (this.config.hedgeRetries ?? 3);
-    let lastError = "";
-    for (let i = 0; i < attempts; i++) {
-      try {
-        await (this.hedger as Hedger).hedge({ side, amount, reason: `hedge of ${fill.tradeId}` });
-        return;
-      } catch (err) {
-        lastError = (err as Error).message;
-        this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${amount} for ${fill.tradeId} failed (attempt ${i + 1}/${attempts}): ${lastError}`);
-        if (i + 1 < attempts) await new Promise((r) => this.clock.setTimeout(() => r(undefined), 100 * 2 ** i));
-      }
+    try {
+      // Retries (with the same client order id, so never a second hedge) belong to the hedger's transport.
+      await (this.hedger as Hedger).hedge({ side, amount, reason: `hedge of ${fill.tradeId}` });
+    } catch (err) {
+      const error = (err as Error).message;
+      this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${amount} for ${fill.tradeId} failed: ${error}`);
+      this.events.hedgeFailed?.({ tradeId: fill.tradeId, side, amount, error });
     }
-    this.events.hedgeFailed?.({ tradeId: fill.tradeId, side, amount, error: lastError });
   }
 
   private midDecimal(): Decimal | null {

@@ -113,18 +113,8 @@ export class MarketMakerStore {
     return (await this.bots.findAll({ order: [["name", "ASC"]], raw: true })) as unknown as BotRow[];
   }
 
-  /** Insert or replace a bot's row (upsert spelled out: sequelize's SQLite upsert trips over NOT NULL columns). */
   async saveBot(row: Omit<BotRow, "updated_at">): Promise<void> {
-    const values = { ...row, updated_at: new Date() };
-    const [updated] = await this.bots.update(values, { where: { name: row.name } });
-    if (updated > 0) return;
-    try {
-      await this.bots.create(values);
-    } catch (err) {
-      // Another node created it between the two statements: the update now applies.
-      if (err instanceof UniqueConstraintError) await this.bots.update(values, { where: { name: row.name } });
-      else throw err;
-    }
+    await upsert(this.bots, { name: row.name }, { ...row, updated_at: new Date() });
   }
 
   async setBotState(name: string, state: string, haltReason: string | null, nodeId: string | null): Promise<void> {
@@ -146,15 +136,21 @@ export class MarketMakerStore {
   }
 
   async setControl(key: string, value: unknown): Promise<void> {
-    const values = { key, value: value === null ? null : JSON.stringify(value), updated_at: new Date() };
-    const [updated] = await this.controls.update(values, { where: { key } });
-    if (updated > 0) return;
-    try {
-      await this.controls.create(values);
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) await this.controls.update(values, { where: { key } });
-      else throw err;
-    }
+    await upsert(this.controls, { key }, { key, value: value === null ? null : JSON.stringify(value), updated_at: new Date() });
+  }
+
+}
+
+/** Insert or replace by key, spelled out: sequelize's SQLite upsert trips over NOT NULL columns. */
+async function upsert(model: ModelStatic<Model>, where: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  const [updated] = await model.update(values, { where });
+  if (updated > 0) return;
+  try {
+    await model.create(values);
+  } catch (err) {
+    // Another node created it between the two statements: the update now applies.
+    if (!(err instanceof UniqueConstraintError)) throw err;
+    await model.update(values, { where });
   }
 }
 

@@ -10,7 +10,7 @@ import type { MarketRef } from "./bot-spec";
 import type { MarketRules } from "../strategies/types";
 import { roundToStep, type DecimalRules } from "./rounding";
 
-export type Call = (action: string, params: Record<string, unknown>) => Promise<unknown>;
+export type Call = (action: string, params: Record<string, unknown>, opts?: { retries?: number }) => Promise<unknown>;
 
 export const hedgeTagOf = (bot: string) => `${bot}#hedge`;
 
@@ -68,8 +68,13 @@ export async function cexMarketRules(call: Call, market: MarketRef): Promise<{ r
   };
 }
 
-/** The XEMM hedge: a market order on a CEX taker, or an exact swap on a DEX pool. */
-export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: string | null, slippageBps = 100): Hedger {
+/**
+ * The XEMM hedge: a market order on a CEX taker, or an exact swap on a DEX pool. A CEX hedge is
+ * retried `retries` times by the broker's retry policy (retryable errors only) with the same
+ * client order id, so the cex service's idempotency makes a retry after a lost answer harmless;
+ * a swap is not retried: resent after an unknown outcome it could trade twice.
+ */
+export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: string | null, retries: number, slippageBps = 100): Hedger {
   if (taker.kind === "cex") {
     return {
       async hedge({ side, amount: wanted }) {
@@ -83,7 +88,7 @@ export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: s
           type: "market",
           amount,
           clientOrderId: newClientOrderId(hedgeTagOf(bot)),
-        })) as VenueOrder & { average?: string | null };
+        }, { retries })) as VenueOrder & { average?: string | null };
         if (new Decimal(order.filled || "0").lte(0)) throw new Error(`hedge ${side} ${amount} on ${taker.venue} did not fill (status ${order.status})`);
         return { price: order.price ?? "0", amount: order.filled };
       },
@@ -97,7 +102,7 @@ export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: s
           ? { pool: taker.pool, tokenIn: taker.base, tokenOut: taker.quote, amountIn: amount, slippageBps }
           : { pool: taker.pool, tokenIn: taker.quote, tokenOut: taker.base, amountOut: amount, slippageBps };
       if (!taker.keyId) throw new Error(`DEX market ${taker.name} has no keyId naming the wallet account that signs the hedge`);
-      const res = (await call("dex.swap", { ...params, account: taker.keyId, approve: true })) as { amountIn?: string; amountOut?: string };
+      const res = (await call("dex.swap", { ...params, account: taker.keyId, approve: true }, { retries: 0 })) as { amountIn?: string; amountOut?: string };
       const baseAmount = side === "sell" ? amount : (res.amountOut ?? amount);
       const quoteAmount = side === "sell" ? res.amountOut : res.amountIn;
       const price = quoteAmount ? new Decimal(quoteAmount).div(baseAmount).toString() : "0";
