@@ -61,6 +61,7 @@ const crossExchange = {
   takerMarket: NAME,
   minProfitability: RATIO,
   orderAmount: DECIMAL,
+  /** Retries of a CEX hedge that failed with a retryable error (same client order id); a DEX swap is not retried. */
   hedgeRetries: { type: "number", integer: true, min: 0, max: 10, default: 3 },
   orderRefreshTimeMs: { type: "number", integer: true, min: 100, default: 10_000 },
   /** Taker venue fee; overrides the quoted market's rules.takerFee when set. */
