@@ -244,7 +244,8 @@ export default function createAlertingService(_env: RuntimeEnv, overrides: Parti
         const registry = this.broker.metrics as unknown as { getMetric(name: string): { values: Map<string, MetricItem> } | null } | undefined;
         if (!registry) return samples;
         for (const name of this.engine.metricNames()) {
-          const metric = registry.getMetric(name);
+          // A rule may name a metric as /metrics shows it (mmesh_server_up) or as registered (mmesh.server.up).
+          const metric = registry.getMetric(name) ?? registry.getMetric(name.replace(/_/g, "."));
           if (!metric) continue;
           for (const item of metric.values.values()) {
             if (typeof item.value !== "number") continue; // histograms and info metrics are not evaluated

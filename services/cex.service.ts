@@ -220,7 +220,8 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
               if (!fetched || !isTerminal((fetched.status ?? "open") as WireOrder["status"])) throw err;
               order = fetched;
             }
-            const saved = await this.store.applyReport(exchange, toWireOrder(exchange, order));
+            const wire = toWireOrder(exchange, order);
+            const saved = await this.store.applyReport(exchange, row ? { ...wire, clientOrderId: row.client_order_id } : wire);
             if (venue.live && row) {
               await syncOrderFills(venue, this.store, [{ ...saved, timestamp: rowToWire(row).timestamp }]).catch((err) =>
                 this.logger.warn(`fills of ${exchange} order ${saved.clientOrderId} not synced yet: ${(err as Error).message}`),
@@ -366,7 +367,8 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
             this.logger.warn(`order.filled ${fill.exchange}:${fill.tradeId} not published on the durable bus: ${(err as Error).message}`);
           }
         },
-      }, this.settings.pendingWaitMs);
+        writeFailed: (message) => this.logger.warn(message),
+      }, { pendingWaitMs: this.settings.pendingWaitMs, inProcess: (exchange) => exchange === PAPER_EXCHANGE_ID });
 
       acquirePaperVenue(env.paperExtraMarkets);
       const paper = (await this.venues.get(PAPER_EXCHANGE_ID)).client as ExchangeClient & {
@@ -375,11 +377,11 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
       };
       const onOrder = (order: unknown) => {
         const wire = toWireOrder(PAPER_EXCHANGE_ID, order as Order);
-        this.store.serialize(() => this.store.saveOrder(PAPER_EXCHANGE_ID, wire)).catch((err) => this.logger.error(`paper order update failed: ${(err as Error).message}`));
+        this.store.applyReport(PAPER_EXCHANGE_ID, wire).catch((err) => this.logger.error(`paper order update failed: ${(err as Error).message}`));
       };
       const onTrade = (trade: unknown) => {
         const fill = toWireFill(PAPER_EXCHANGE_ID, trade as Trade);
-        this.store.serialize(() => this.store.recordFill(fill)).catch((err) => this.logger.error(`paper fill ${fill.tradeId} not recorded: ${(err as Error).message}`));
+        this.store.queueFill(fill).catch((err) => this.logger.error(`paper fill ${fill.tradeId} not recorded: ${(err as Error).message}`));
       };
       paper.on("order", onOrder);
       paper.on("trade", onTrade);

@@ -63,7 +63,7 @@ export const DEFAULT_MONITORING_SETTINGS: MonitoringSettings = {
   probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
   nodeHealthTimeoutMs: 3_000,
   feedAgeIntervalMs: 5_000,
-  probeIntervalMs: 30_000,
+  probeIntervalMs: 10_000,
   servers: null,
   probeExchanges: true,
 };
@@ -95,7 +95,7 @@ interface MonitoringMethods {
 const NULL_SINK: MetricSink = { register: () => null, hasMetric: () => true, set: () => null, increment: () => null, observe: () => null };
 
 export default function createMonitoringService(env: RuntimeEnv, overrides: Partial<MonitoringSettings> = {}): ServiceSchema {
-  const settings: MonitoringSettings = { ...DEFAULT_MONITORING_SETTINGS, ...overrides };
+  const settings: MonitoringSettings = { ...DEFAULT_MONITORING_SETTINGS, probeIntervalMs: env.probeIntervalMs, ...overrides };
   const targets = settings.servers ?? serverTargets(env);
 
   const schema: ServiceSchema<ServiceSettingSchema & MonitoringSettings, MonitoringMethods, MonitoringVars> = {

@@ -11,7 +11,8 @@
  *   5. the exchange answering 5xx/429 for 10 s — not run here (the paper venue has no HTTP;
  *      see test/integration/cex-binance.test.ts against test/support/fake-binance).
  * After each: fills lost, duplicate orders, orphan orders, what cex.reconcile found, the
- * node-down alert raised/resolved, time until the bot quoted again. Writes
+ * alerts raised/resolved (rules node-down on $node.disconnected, server-down on
+ * mmesh_server_up < 1 with servers probed every 2 s), time until the bot quoted again. Writes
  * bench/faults-results.md and prints the table.
  *
  * It STOPS THE MACHINE'S SERVERS: run it only when nothing else uses them. Every server is
@@ -294,6 +295,9 @@ async function main(): Promise<void> {
       amqpUrl: AMQP_URL,
       apiPort: 0,
       chainPort: 0,
+      // Metrics on (metric alert rules need them) and servers probed every 2 s, so short outages raise server-down.
+      metricsPortBase: 39_300,
+      env: { PROBE_INTERVAL_MS: "2000" },
       verbose: true,
       onLog: (id, level, line) => {
         nodeLog.push(`[${id}] ${line}`);
@@ -322,6 +326,7 @@ async function main(): Promise<void> {
       if (r.status !== 200) throw new Error(`PUT ${p}: ${r.status} ${JSON.stringify(r.body)}`);
     };
     await put("/api/v1/config/alerts/node-down", { source: "event", subject: "$node.disconnected", severity: "warning", cooldownMs: 0, message: "Node {nodeID} is down" });
+    await put("/api/v1/config/alerts/server-down", { source: "metric", subject: "mmesh_server_up", condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "critical", message: "{server} is down" });
     await put("/api/v1/config/markets/paper-btc", { venue: "paper", kind: "cex", symbol: SYMBOL });
     await put(`/api/v1/config/strategies/${BOT}`, {
       market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 200,
@@ -332,7 +337,7 @@ async function main(): Promise<void> {
       const rules = await api<Array<{ name: string }> | { rules?: Array<{ name: string }> }>("GET", "/api/v1/alerting/rules");
       const list = Array.isArray(rules.body) ? rules.body : rules.body.rules ?? [];
       const mm = await api<{ bots: Array<{ name: string }> }>("GET", "/api/v1/mm/status");
-      return list.some((r) => r.name === "node-down") && mm.body.bots?.some((b) => b.name === BOT);
+      return list.some((r) => r.name === "node-down") && list.some((r) => r.name === "server-down") && mm.body.bots?.some((b) => b.name === BOT);
     };
     if (!(await until("config applied", configured, 5000).catch(() => false))) {
       log(`config.changed not applied everywhere within 5 s: rules ${JSON.stringify((await api("GET", "/api/v1/alerting/rules")).body).slice(0, 300)}; mm ${JSON.stringify((await api("GET", "/api/v1/mm/status")).body).slice(0, 300)}`);
@@ -427,7 +432,7 @@ async function main(): Promise<void> {
     log(`every node log line: ${nodeLogFile}`);
   }
 
-  const header = "| fault | outage | fills recorded (window) | fills lost venue→cex_fills | fills lost cex_fills→bus | bot fills not booked (mm_fills) | duplicate bus deliveries | duplicate orders at venue | orphan orders | cex.reconcile after | node-down alert | quoting during fault | time to quote again | notes |";
+  const header = "| fault | outage | fills recorded (window) | fills lost venue→cex_fills | fills lost cex_fills→bus | bot fills not booked (mm_fills) | duplicate bus deliveries | duplicate orders at venue | orphan orders | cex.reconcile after | alert raised / resolved | quoting during fault | time to quote again | notes |";
   const table = [header, `|${"---|".repeat(14)}`,
     ...rows.map((r) => `| ${r.fault} | ${r.outage} | ${r.fills} | ${r.lostVenueToDb} | ${r.lostDbToBus} | ${r.lostBotBook} | ${r.duplicateBusDeliveries} | ${r.duplicates} | ${r.orphans} | ${r.reconcile} | ${r.alert} | ${r.quotingDuring} | ${typeof r.recoverMs === "number" ? `${(r.recoverMs / 1000).toFixed(1)} s` : r.recoverMs} | ${r.notes} |`)].join("\n");
   const summary = `load: ${load.placed} orders placed (${load.crossing} crossing), ${load.canceled} canceled, ${load.placeErrors} placement errors, ${load.cancelErrors} cancel errors; ${busFills.size} fills seen on the durable bus; ${quoteSeen.size} bot quotes seen; run ${((Date.now() - started) / 1000).toFixed(0)} s`;

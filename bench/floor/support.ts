@@ -82,7 +82,8 @@ export class Children {
   /** Spawns `node <script>` with `env` (PATH added); resolves once stdout printed `readyLine` (if given). */
   start(name: string, script: string, env: Record<string, string>, opts: { args?: string[]; readyLine?: RegExp; timeoutMs?: number; stderr?: boolean } = {}): Promise<ChildProcess> {
     const child = spawn(process.execPath, [script, ...(opts.args ?? [])], {
-      env: { PATH: process.env.PATH ?? "", ...env },
+      // BENCH_CHILD_NODE_OPTIONS (e.g. --cpu-prof) reaches every child process of a benchmark.
+      env: { PATH: process.env.PATH ?? "", ...(process.env.BENCH_CHILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS } : {}), ...env },
       stdio: ["ignore", "pipe", opts.stderr === false ? "ignore" : "inherit"],
     });
     this.list.push({ name, child });

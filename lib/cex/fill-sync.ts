@@ -24,7 +24,7 @@ export async function syncOrderFills(venue: Venue, store: OrderStore, orders: Wi
       const order = trade.order ? byId.get(String(trade.order)) : undefined;
       if (!order) continue;
       const fill = { ...toWireFill(venue.exchange, trade), clientOrderId: order.clientOrderId };
-      if (await store.serialize(() => store.recordFill(fill))) recorded += 1;
+      if (await store.queueFill(fill)) recorded += 1;
     }
   }
   return recorded;

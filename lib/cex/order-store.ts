@@ -6,7 +6,7 @@
  */
 import { Op, UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
 import type { OrderStatus, WireFill, WireOrder } from "./convert";
-import { mergeOrder } from "./orders";
+import { isTerminal, mergeOrder } from "./orders";
 
 export interface OrderRow {
   id: number;
@@ -32,6 +32,15 @@ export interface OrderStoreHooks {
   orderUpdated(order: WireOrder): Promise<void>;
   /** A fill was stored for the first time. */
   fillRecorded(fill: WireFill): Promise<void>;
+  /** A write that nobody awaits failed; it is retried by `retryFailedWrites`. */
+  writeFailed(message: string): void;
+}
+
+export interface OrderStoreOptions {
+  /** How long a duplicate create waits for the first one to get the exchange's answer. */
+  pendingWaitMs?: number;
+  /** Venues living in this process, whose live orders are kept in memory (see above). */
+  inProcess?: (exchange: string) => boolean;
 }
 
 export interface PendingOrder {
@@ -82,37 +91,94 @@ export class OrderPendingTimeout extends Error {
   override name = "OrderPendingTimeout";
 }
 
+const orderKey = (exchange: string, by: { clientOrderId?: string | null; id?: string | null }) =>
+  by.clientOrderId ? `${exchange}|${by.clientOrderId}` : `${exchange}#${by.id ?? ""}`;
+
+function changedFrom(stored: WireOrder, merged: WireOrder): boolean {
+  return merged.status !== stored.status || merged.filled !== stored.filled || merged.id !== stored.id || merged.fee.cost !== stored.fee.cost;
+}
+
 export class OrderStore {
-  private chain: Promise<unknown> = Promise.resolve();
+  /** The tail of each order's write queue, by orderKey. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Live orders of in-process venues, by orderKey (clientOrderId form), and their exchange ids. */
+  private readonly memory = new Map<string, OrderRow>();
+  private readonly memoryKeyById = new Map<string, string>();
+  /** Orders whose background write failed: their memory row is newer than the database. */
+  private readonly unwritten = new Set<string>();
+  /** In-process orders with no row in the database yet. */
+  private readonly notInserted = new Set<string>();
+  private readonly pendingWaitMs: number;
+  private readonly inProcess: (exchange: string) => boolean;
 
   constructor(
     private readonly orders: ModelStatic<Model>,
     private readonly fills: ModelStatic<Model>,
     private readonly hooks: OrderStoreHooks,
-    /** How long a duplicate create waits for the first one to get the exchange's answer. */
-    private readonly pendingWaitMs = 15_000,
-  ) {}
+    options: OrderStoreOptions = {},
+  ) {
+    this.pendingWaitMs = options.pendingWaitMs ?? 15_000;
+    this.inProcess = options.inProcess ?? (() => false);
+  }
 
-  /** Runs `fn` after every earlier serialized write: updates of one order never interleave. */
-  serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
+  isInProcess(exchange: string): boolean {
+    return this.inProcess(exchange);
+  }
+
+  /** Runs `fn` after every earlier write queued under `key` (one order: see orderKey). */
+  private serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
     return run;
   }
 
-  /** Resolves once every serialized write queued so far has finished. */
-  idle(): Promise<unknown> {
-    return this.chain;
+  /** The write queue of the order a report or fill belongs to. */
+  serializeOrder<T>(exchange: string, by: { clientOrderId?: string | null; id?: string | null }, fn: () => Promise<T>): Promise<T> {
+    return this.serialize(orderKey(exchange, by), fn);
+  }
+
+  /** Resolves once every write queued so far (and any they queue) has finished. */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private remembered(exchange: string, by: { clientOrderId?: string | null; id?: string | null }): OrderRow | undefined {
+    if (!this.inProcess(exchange)) return undefined;
+    const key = by.clientOrderId ? orderKey(exchange, by) : by.id ? this.memoryKeyById.get(`${exchange}#${by.id}`) : undefined;
+    return key ? this.memory.get(key) : undefined;
+  }
+
+  private remember(row: OrderRow): void {
+    const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
+    this.memory.set(key, row);
+    if (row.exchange_order_id) this.memoryKeyById.set(`${row.exchange}#${row.exchange_order_id}`, key);
+  }
+
+  private forget(row: OrderRow): void {
+    const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
+    if (this.memory.get(key) !== row || this.unwritten.has(key)) return;
+    this.memory.delete(key);
+    if (row.exchange_order_id) this.memoryKeyById.delete(`${row.exchange}#${row.exchange_order_id}`);
   }
 
   async findRow(exchange: string, by: { clientOrderId?: string | null; id?: string | null }): Promise<OrderRow | null> {
+    const known = this.remembered(exchange, by);
+    if (known) return { ...known };
     const where = by.clientOrderId ? { exchange, client_order_id: by.clientOrderId } : by.id ? { exchange, exchange_order_id: by.id } : null;
     if (!where) return null;
     return (await this.orders.findOne({ where, raw: true })) as OrderRow | null;
   }
 
   async openRows(exchange: string): Promise<OrderRow[]> {
-    return (await this.orders.findAll({ where: { exchange, status: { [Op.in]: ["open"] } }, raw: true })) as unknown as OrderRow[];
+    const rows = (await this.orders.findAll({ where: { exchange, status: { [Op.in]: ["open"] } }, raw: true })) as unknown as OrderRow[];
+    const current = rows.map((row) => this.remembered(exchange, { clientOrderId: row.client_order_id }) ?? row);
+    const listed = new Set(current.map((row) => row.client_order_id));
+    const onlyInMemory = [...this.memory.values()].filter((row) => row.exchange === exchange && !listed.has(row.client_order_id));
+    return [...current, ...onlyInMemory].filter((row) => row.status === "open").map((row) => ({ ...row }));
   }
 
   async exchangesWithOpenOrders(): Promise<string[]> {
@@ -127,17 +193,75 @@ export class OrderStore {
     if (!row) return null;
     const stored = rowToWire(row);
     const merged = { ...mergeOrder(stored, { ...incoming, clientOrderId: row.client_order_id }), timestamp: stored.timestamp };
-    const changed = merged.status !== stored.status || merged.filled !== stored.filled || merged.id !== stored.id || merged.fee.cost !== stored.fee.cost;
-    if (changed) {
+    if (changedFrom(stored, merged)) {
       await this.orders.update({ ...wireToColumns(merged), updated_at: new Date() }, { where: { id: row.id } });
       await this.hooks.orderUpdated(merged);
     }
     return merged;
   }
 
-  /** saveOrder through the write queue, falling back to the report itself for an order that is not ours. */
+  /**
+   * Applies an exchange report: an in-process venue's live order is merged in memory now
+   * and written behind; any other order is written before this resolves. The report itself
+   * comes back for an order that is not ours.
+   */
   async applyReport(exchange: string, incoming: WireOrder): Promise<WireOrder> {
-    return (await this.serialize(() => this.saveOrder(exchange, incoming))) ?? incoming;
+    const known = this.remembered(exchange, incoming);
+    if (known) return this.mergeRemembered(known, incoming);
+    let key = orderKey(exchange, incoming);
+    if (!incoming.clientOrderId && incoming.id) {
+      const row = await this.findRow(exchange, { id: incoming.id });
+      if (row) key = orderKey(exchange, { clientOrderId: row.client_order_id });
+    }
+    return (await this.serialize(key, () => this.saveOrder(exchange, incoming))) ?? incoming;
+  }
+
+  private mergeRemembered(row: OrderRow, incoming: WireOrder): WireOrder {
+    const stored = rowToWire(row);
+    const merged = { ...mergeOrder(stored, { ...incoming, clientOrderId: row.client_order_id }), timestamp: stored.timestamp };
+    if (!changedFrom(stored, merged)) return merged;
+    const next: OrderRow = { ...row, ...wireToColumns(merged), updated_at: new Date() };
+    this.remember(next);
+    void this.writeBehind(next, merged);
+    return merged;
+  }
+
+  private writeBehind(row: OrderRow, order: WireOrder): Promise<void> {
+    const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
+    return this.serialize(key, async () => {
+      if (this.memory.get(key) !== row) return; // a newer report is queued behind this one and writes it all
+      try {
+        if (this.notInserted.has(key)) {
+          const { id: _unassigned, ...columns } = row;
+          await this.orders.create(columns);
+          this.notInserted.delete(key);
+        } else {
+          await this.orders.update({ ...wireToColumns(order), updated_at: row.updated_at }, { where: { exchange: row.exchange, client_order_id: row.client_order_id } });
+        }
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) {
+          // Another process stored this clientOrderId first (each process has its own paper venue).
+          this.notInserted.delete(key);
+          this.forget(row);
+          this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not recorded: the clientOrderId is already stored by another node`);
+          return;
+        }
+        this.unwritten.add(key);
+        this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not written (${(err as Error).message}); kept in memory and retried`);
+        return;
+      }
+      this.unwritten.delete(key);
+      if (isTerminal(order.status)) this.forget(row);
+      await this.hooks.orderUpdated(order);
+    });
+  }
+
+  /** Writes again the in-process orders whose background write failed (e.g. the database was down). */
+  async retryFailedWrites(): Promise<void> {
+    for (const key of [...this.unwritten]) {
+      const row = this.memory.get(key);
+      if (row) await this.writeBehind(row, rowToWire(row));
+    }
   }
 
   /** Stores a fill once (unique exchange + trade id); true when it was new. */
@@ -167,6 +291,11 @@ export class OrderStore {
     return true;
   }
 
+  /** recordFill in the write queue of the fill's order. */
+  queueFill(fill: WireFill): Promise<boolean> {
+    return this.serializeOrder(fill.exchange, { clientOrderId: fill.clientOrderId, id: fill.orderId }, () => this.recordFill(fill));
+  }
+
   /** Inserts the "pending" row that reserves a clientOrderId; false when the id is already taken. */
   async insertPending(exchange: string, clientOrderId: string, order: PendingOrder): Promise<boolean> {
     const now = new Date();
@@ -176,11 +305,29 @@ export class OrderStore {
         price: order.price, amount: order.amount, filled: "0", remaining: order.amount, status: "pending",
         fee_cost: null, fee_currency: null, created_at: now, updated_at: now,
       });
-      return true;
     } catch (err) {
       if (err instanceof UniqueConstraintError) return false;
       throw err;
     }
+    return true;
+  }
+
+  /**
+   * Reserves a clientOrderId of an in-process venue in memory (written with the venue's
+   * answer); false when this process is already placing or holding it. The caller has
+   * checked the database for an earlier order with the id.
+   */
+  reserveInProcess(exchange: string, clientOrderId: string, order: PendingOrder): boolean {
+    const key = orderKey(exchange, { clientOrderId });
+    if (this.memory.has(key)) return false;
+    const now = new Date();
+    this.memory.set(key, {
+      id: 0, exchange, client_order_id: clientOrderId, exchange_order_id: null, symbol: order.symbol, side: order.side, type: order.type,
+      price: order.price, amount: order.amount, filled: "0", remaining: order.amount, status: "pending",
+      fee_cost: null, fee_currency: null, created_at: now, updated_at: now,
+    });
+    this.notInserted.add(key);
+    return true;
   }
 
   /** The exchange accepted the order: the row leaves "pending" even if the venue's events already moved it on. */
@@ -190,6 +337,11 @@ export class OrderStore {
 
   /** The exchange refused the order: the clientOrderId is free again. */
   async dropPending(exchange: string, clientOrderId: string): Promise<void> {
+    const key = orderKey(exchange, { clientOrderId });
+    if (this.notInserted.delete(key)) {
+      this.memory.delete(key);
+      return;
+    }
     await this.orders.destroy({ where: { exchange, client_order_id: clientOrderId, status: "pending" } });
   }
 

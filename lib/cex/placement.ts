@@ -3,6 +3,8 @@
  * before the exchange is asked, so a retried or concurrent create waits for and returns the
  * one stored order; a different order reusing the id is a conflict; an answer lost on the
  * way back (timeout, 5xx) is resolved by asking the exchange for the id before giving up.
+ * An in-process venue (paper) cannot lose an answer: its reservation is held in memory and
+ * written behind with the order (see order-store).
  */
 import type { Order } from "ccxt";
 import { conflict, unavailable } from "../errors";
@@ -48,7 +50,10 @@ export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, at
     if (!sameRequest(row, req)) throw conflict(`clientOrderId ${clientOrderId} is already used on ${exchange} by a different order`, { clientOrderId });
     return rowToWire(row);
   };
-  const existing = await store.findRow(exchange, { clientOrderId });
+  const existing = await store.findRow(exchange, { clientOrderId }).catch((err: Error) => {
+    // The error's name only: a driver message is not shown to API callers.
+    throw unavailable(`Orders cannot be stored right now (${err.name}); ${exchange} order ${clientOrderId} was not placed, retry`, { exchange, clientOrderId });
+  });
   if (existing) return settled(existing.status === "pending" ? await settledRow(store, exchange, clientOrderId) : existing);
 
   const venue = await deps.venue(exchange);
@@ -59,7 +64,8 @@ export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, at
   } catch (err) {
     throw mapExchangeError(err, exchange, venue.secrets);
   }
-  const reserved = await store.insertPending(exchange, clientOrderId, { symbol: req.symbol, side: req.side, type: req.type, amount: prepared.amount, price: prepared.price ?? null });
+  const pending = { symbol: req.symbol, side: req.side, type: req.type, amount: prepared.amount, price: prepared.price ?? null };
+  const reserved = store.isInProcess(exchange) ? store.reserveInProcess(exchange, clientOrderId, pending) : await store.insertPending(exchange, clientOrderId, pending);
   if (!reserved) return settled(await settledRow(store, exchange, clientOrderId));
 
   const params: Record<string, unknown> = { clientOrderId };
@@ -82,8 +88,9 @@ export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, at
     throw mapExchangeError(failure, exchange, venue.secrets);
   }
   const wire = { ...toWireOrder(exchange, order), clientOrderId };
+  if (store.isInProcess(exchange)) return store.applyReport(exchange, wire);
   const placed = order;
-  const saved = await store.serialize(async () => {
+  const saved = await store.serializeOrder(exchange, { clientOrderId }, async () => {
     await store.markPlaced(exchange, clientOrderId, placed.id ?? null);
     return (await store.saveOrder(exchange, wire)) ?? wire;
   });

@@ -25,6 +25,7 @@ export interface ReconcileHooks {
 }
 
 export async function reconcileExchange(venues: VenueRegistry, store: OrderStore, exchange: string, hooks: ReconcileHooks): Promise<ReconcileResult> {
+  await store.retryFailedWrites();
   const rows = await store.openRows(exchange);
   const exchangeOpen = (await venues.call(exchange, (c) => c.fetchOpenOrders())).map((o) => toWireOrder(exchange, o));
   const stored = rows.map(rowToWire);
@@ -36,8 +37,7 @@ export async function reconcileExchange(venues: VenueRegistry, store: OrderStore
       return null;
     });
     if (!fetched) continue;
-    const saved = await store.serialize(() => store.saveOrder(exchange, toWireOrder(exchange, fetched)));
-    if (saved) resolved.push(saved);
+    resolved.push(await store.applyReport(exchange, { ...toWireOrder(exchange, fetched), clientOrderId: order.clientOrderId }));
   }
   let fills = 0;
   const venue = await venues.get(exchange);

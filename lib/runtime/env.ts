@@ -54,6 +54,8 @@ export interface RuntimeEnv {
   demoBot: boolean;
   /** PAPER_EXTRA_MARKETS: synthetic quiet paper markets M001/USDT… added to the paper venue (benchmarks); default 0. */
   paperExtraMarkets: number;
+  /** PROBE_INTERVAL_MS: how often the monitoring service probes the servers (mmesh_server_up); default 10 000. */
+  probeIntervalMs: number;
 }
 
 export interface NotificationEnv {
@@ -296,6 +298,7 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
     maintenanceCron: maintenanceCron(env),
     demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
+    probeIntervalMs: positiveInt(env, "PROBE_INTERVAL_MS", 10_000),
     paperExtraMarkets: text(env, "PAPER_EXTRA_MARKETS") === null || text(env, "PAPER_EXTRA_MARKETS") === "0" ? 0 : Math.min(999, positiveInt(env, "PAPER_EXTRA_MARKETS", 0)),
   };
 }

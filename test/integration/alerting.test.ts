@@ -13,15 +13,18 @@ import createAlertingService from "../../services/alerting.service";
 import createApiService from "../../services/api.service";
 import createAuthService from "../../services/auth.service";
 import createConfigService from "../../services/config.service";
+import createMonitoringService from "../../services/monitoring.service";
 import createNotificationService from "../../services/notification.service";
 import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
 import { startSmtp } from "../support/fake-smtp";
 import { gatewayUrl, http, waitForRoute } from "../support/http";
+import { startTcpLink, type TcpLink } from "../support/tcp-link";
 
 jest.setTimeout(30_000);
 
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const REDIS_PORT = Number(new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379);
 const CHAT = "4242";
 const SMTP_PASSWORD = "alerting-smtp-pass";
 const CHANNELS = ["alert.raised", "alert.resolved", "notification.requested"];
@@ -41,6 +44,7 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
   let broker: ServiceBroker;
   let base: string;
   let adminToken: string;
+  let redisLink: TcpLink;
   const localEvents: Array<{ name: string; payload: any }> = [];
 
   const texts = () => telegram.sentTo(CHAT).map((m) => m.text);
@@ -51,6 +55,7 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
 
   beforeAll(async () => {
     telegram = await startFakeTelegram();
+    redisLink = await startTcpLink(REDIS_PORT);
     smtp = await startSmtp("mmesh", SMTP_PASSWORD);
     env = testEnv({
       AMQP_URL,
@@ -79,6 +84,8 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     broker.createService(createConfigService(env));
     broker.createService(createNotificationService(env, { pollCommands: false, retryDelayMs: 50, backoffBaseMs: 50 }));
     broker.createService(createAlertingService(env, { evaluateIntervalMs: 50, configRetryMs: 100 }));
+    // The real Redis, reached through a link the server-down test cuts.
+    broker.createService(createMonitoringService(env, { servers: [{ name: "redis", kind: "redis", url: `redis://127.0.0.1:${redisLink.port}` }], probeIntervalMs: 100, probeTimeoutMs: 500, probeExchanges: false }));
     broker.createService(listener);
     await broker.start();
     base = gatewayUrl(broker);
@@ -91,6 +98,7 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     await deleteBusTopology(AMQP_URL, env.namespace, CHANNELS, "notification");
     await telegram?.close();
     await smtp?.close();
+    await redisLink?.close();
     env?.cleanup();
   });
 
@@ -150,6 +158,20 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     broker.metrics.set("mmesh_test_drawdown_ratio", 0.3, { market: "eth-paper" });
     await new Promise((r) => setTimeout(r, 500));
     expect(texts().filter((t) => t.includes("WARNING: Drawdown"))).toHaveLength(1);
+  });
+
+  it("raises a server-down alert from the monitoring probes when Redis becomes unreachable, and resolves it when it is back", async () => {
+    await setRule("server-down", { source: "metric", subject: "mmesh_server_up", condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "critical", message: "{server} is down" });
+    await waitFor(ruleLoaded("server-down"), 5000, "rule loaded");
+    await new Promise((r) => setTimeout(r, 300)); // probes see Redis up
+    expect(texts().some((t) => t.includes("redis is down"))).toBe(false);
+
+    await redisLink.cut();
+    await waitFor(() => texts().some((t) => t.includes("CRITICAL: redis is down")), 10_000, "server-down raised");
+    await waitFor(() => subjects().some((s) => s.includes("redis is down")), 10_000, "server-down e-mailed");
+    await redisLink.restore();
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: redis is down")), 10_000, "server-down resolved");
+    expect(texts().filter((t) => t.includes("CRITICAL: redis is down"))).toHaveLength(1);
   });
 
   it("watches Moleculer's $node.disconnected / $node.connected", async () => {

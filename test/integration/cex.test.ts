@@ -239,6 +239,34 @@ describe("cex and fee services on the paper exchange", () => {
     expect(noSymbol.data[0].field).toBe("legs[0].symbol");
   });
 
+  it("cancels and reads paper orders while the database is unusable, refuses new ones clearly, and writes everything once it is back", async () => {
+    const db = sequelizeOf(broker.getLocalService("cex"));
+    const stored = async (clientOrderId: string) =>
+      (await db.query("SELECT status FROM cex_orders WHERE client_order_id = ?", { replacements: [clientOrderId], type: QueryTypes.SELECT })) as Array<{ status: string }>;
+    const resting = cid("behind-rest");
+    const refused = cid("behind-new");
+    const req = { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: "30000" };
+    const open = await broker.call<WireOrder, object>("cex.createOrder", { ...req, clientOrderId: resting });
+    expect(open.status).toBe("open");
+    // The orders table is gone (as if the database were down) while the venue keeps trading.
+    await db.query("ALTER TABLE cex_orders RENAME TO cex_orders_away");
+    try {
+      expect(await broker.call("cex.order", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "open", id: open.id });
+      expect(await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "canceled" });
+      expect(await broker.call("cex.order", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "canceled" });
+      // Without the table the id cannot be checked against earlier orders: refused, nothing sent to the venue.
+      await expect(broker.call("cex.createOrder", { ...req, clientOrderId: refused })).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/orders cannot be stored/i) });
+      const venueOpen = await broker.call<WireOrder[], object>("cex.openOrders", { exchange: "paper" });
+      expect(venueOpen.map((o) => o.clientOrderId)).not.toContain(refused);
+    } finally {
+      await db.query("ALTER TABLE cex_orders_away RENAME TO cex_orders");
+    }
+    expect(await stored(resting)).toEqual([{ status: "open" }]); // the cancel could not be written yet
+    await broker.call("cex.reconcile", { exchange: "paper" }); // retries the writes that failed
+    await until(async () => (await stored(resting))[0]?.status === "canceled", 5000);
+    expect(await stored(refused)).toEqual([]);
+  });
+
   describe("through the gateway", () => {
     let base: string;
     let traderToken: string;
