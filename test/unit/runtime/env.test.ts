@@ -19,6 +19,7 @@ describe("runtime environment", () => {
     expect(env.apiPort).toBe(3000);
     expect(env.metricsPort).toBe(3030);
     expect(env.amqpUrl).toBeNull();
+    expect(env.probeIntervalMs).toBe(10_000);
   });
 
   it("reads the distributed settings", () => {
@@ -29,12 +30,14 @@ describe("runtime environment", () => {
       SERVICES: "api, auth",
       AMQP_URL: "amqp://guest:guest@127.0.0.1:5672",
       METRICS_PORT: "off",
+      PROBE_INTERVAL_MS: "2000",
     });
     expect(env.transporter).toBe("nats://127.0.0.1:4222");
     expect(env.cacher).toEqual({ type: "Redis", url: "redis://127.0.0.1:6379" });
     expect(env.database).toEqual({ dialect: "postgres", url: "postgres://mmesh@127.0.0.1:5432/mmesh" });
     expect(env.services).toEqual(["api", "auth"]);
     expect(env.metricsPort).toBeNull();
+    expect(env.probeIntervalMs).toBe(2000);
   });
 
   it.each([
@@ -51,6 +54,7 @@ describe("runtime environment", () => {
     [{ KEYSTORE_BACKEND: "aws" }, "AWS_REGION"],
     [{ BODY_LIMIT: "huge" }, "BODY_LIMIT"],
     [{ RATE_LIMIT_PER_MINUTE: "-1" }, "RATE_LIMIT_PER_MINUTE"],
+    [{ PROBE_INTERVAL_MS: "soon" }, "PROBE_INTERVAL_MS"],
   ])("refuses %j naming %s", (env, variable) => {
     const err = errorFor(env);
     expect(err).toBeInstanceOf(EnvError);
