@@ -126,7 +126,7 @@ function symbolOf(params: { symbol?: string; base?: string; quote?: string }): s
 }
 
 export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Partial<CexPriceFeedSettings> = {}): ServiceSchema {
-  const initial: CexPriceFeedSettings = { ...DEFAULT_CEX_PRICE_FEED_SETTINGS, ...overrides };
+  const initial: CexPriceFeedSettings = { ...DEFAULT_CEX_PRICE_FEED_SETTINGS, exchangeOverrides: env.exchangeOverrides, ...overrides };
 
   const schema: ServiceSchema<ServiceSettingSchema & CexPriceFeedSettings, FeedMethods, FeedVars> = {
     name: "cex-price-feed",

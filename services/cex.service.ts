@@ -107,8 +107,10 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
       reconcileIntervalMs: 30_000,
       pendingWaitMs: 15_000,
       tradingFeesTtlMs: 300_000,
-      exchangeOverrides: {},
+      exchangeOverrides: env.exchangeOverrides,
       ...overrides,
+      // ccxt constructor overrides may carry URLs with tokens: keep them out of INFO packets.
+      $secureSettings: ["exchangeOverrides"],
     },
 
     actions: {

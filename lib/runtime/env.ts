@@ -56,6 +56,12 @@ export interface RuntimeEnv {
   paperExtraMarkets: number;
   /** PROBE_INTERVAL_MS: how often the monitoring service probes the servers (mmesh_server_up); default 10 000. */
   probeIntervalMs: number;
+  /**
+   * EXCHANGE_OVERRIDES: JSON of ccxt constructor fields per exchange id, merged over mmesh's
+   * defaults by cex and cex-price-feed (testnet or proxy URLs, a local simulator, options).
+   * Credentials are refused here: they belong in the keystore.
+   */
+  exchangeOverrides: Record<string, Record<string, unknown>>;
 }
 
 export interface NotificationEnv {
@@ -261,6 +267,27 @@ function maintenanceCron(env: Env): string | null {
   return raw;
 }
 
+const CREDENTIAL_FIELDS = ["apiKey", "secret", "password", "uid", "login", "privateKey", "walletAddress", "token", "twofa"];
+
+function exchangeOverrides(env: Env): Record<string, Record<string, unknown>> {
+  const raw = text(env, "EXCHANGE_OVERRIDES");
+  if (raw === null) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new EnvError("EXCHANGE_OVERRIDES", 'expected JSON such as {"binance":{"urls":{"api":{...}}}}, which did not parse');
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new EnvError("EXCHANGE_OVERRIDES", "expected a JSON object keyed by exchange id");
+  for (const [exchange, fields] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!/^[a-z0-9_]+$/.test(exchange)) throw new EnvError("EXCHANGE_OVERRIDES", `"${exchange.slice(0, 64)}" is not a ccxt exchange id`);
+    if (!fields || typeof fields !== "object" || Array.isArray(fields)) throw new EnvError("EXCHANGE_OVERRIDES", `${exchange}: expected an object of ccxt constructor fields`);
+    const credential = CREDENTIAL_FIELDS.find((f) => f in fields);
+    if (credential) throw new EnvError("EXCHANGE_OVERRIDES", `${exchange}.${credential}: credentials belong in the keystore (keys.add), not in the environment`);
+  }
+  return parsed as Record<string, Record<string, unknown>>;
+}
+
 export function readEnv(env: Env = process.env): RuntimeEnv {
   const dataDir = text(env, "DATA_DIR") ?? path.resolve("data");
   const masterKey = text(env, "MASTER_KEY");
@@ -299,6 +326,7 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     maintenanceCron: maintenanceCron(env),
     demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
     probeIntervalMs: positiveInt(env, "PROBE_INTERVAL_MS", 10_000),
+    exchangeOverrides: exchangeOverrides(env),
     paperExtraMarkets: text(env, "PAPER_EXTRA_MARKETS") === null || text(env, "PAPER_EXTRA_MARKETS") === "0" ? 0 : Math.min(999, positiveInt(env, "PAPER_EXTRA_MARKETS", 0)),
   };
 }

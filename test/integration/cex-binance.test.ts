@@ -16,6 +16,7 @@ import {
   type WireFill,
   type WireOrder,
 } from "../../lib/cex";
+import { readEnv } from "../../lib/runtime/env";
 import { createBrokerOptions } from "../../moleculer.config";
 import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
@@ -59,10 +60,13 @@ describe("cex service on the fake Binance", () => {
   const cid = (tag: string) => `b-${tag}-${Date.now().toString(36)}-${seq++}`;
 
   const newBroker = () => {
-    const b = new ServiceBroker({ ...createBrokerOptions(env), logger: false });
-    b.createService(createConfigService(env));
-    b.createService(createKeysService(env));
-    b.createService(createCexService(env, { reconcileIntervalMs: 0, exchangeOverrides: { binance: { ...fakeBinanceConfig(ep), rateLimit: 5 } } }));
+    // The venue is pointed at the fake the way an operator does it: EXCHANGE_OVERRIDES (JSON) in the environment.
+    const overrides = readEnv({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: { ...fakeBinanceConfig(ep), rateLimit: 5 } }) }).exchangeOverrides;
+    const nodeEnv = { ...env, exchangeOverrides: overrides };
+    const b = new ServiceBroker({ ...createBrokerOptions(nodeEnv), logger: false });
+    b.createService(createConfigService(nodeEnv));
+    b.createService(createKeysService(nodeEnv));
+    b.createService(createCexService(nodeEnv, { reconcileIntervalMs: 0 }));
     b.createService(createFeeService(env));
     b.createService({ name: "fill-listener", events: { "order.filled"(ctx: { params: WireFill }) { fills.push(ctx.params); } } });
     return b;

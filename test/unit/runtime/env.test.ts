@@ -55,11 +55,24 @@ describe("runtime environment", () => {
     [{ BODY_LIMIT: "huge" }, "BODY_LIMIT"],
     [{ RATE_LIMIT_PER_MINUTE: "-1" }, "RATE_LIMIT_PER_MINUTE"],
     [{ PROBE_INTERVAL_MS: "soon" }, "PROBE_INTERVAL_MS"],
+    [{ EXCHANGE_OVERRIDES: "{binance:" }, "EXCHANGE_OVERRIDES"],
+    [{ EXCHANGE_OVERRIDES: '["binance"]' }, "EXCHANGE_OVERRIDES"],
+    [{ EXCHANGE_OVERRIDES: '{"binance":"http://127.0.0.1:1"}' }, "EXCHANGE_OVERRIDES"],
   ])("refuses %j naming %s", (env, variable) => {
     const err = errorFor(env);
     expect(err).toBeInstanceOf(EnvError);
     expect(err.variable).toBe(variable);
     expect(err.message).toContain(variable);
+  });
+
+  it("reads ccxt overrides per exchange and refuses credentials in them without echoing them", () => {
+    const urls = { urls: { api: { public: "http://127.0.0.1:9999/api/v3" } }, options: { defaultType: "spot" } };
+    expect(readEnv({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: urls }) }).exchangeOverrides).toEqual({ binance: urls });
+    expect(readEnv({}).exchangeOverrides).toEqual({});
+    const err = errorFor({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: { ...urls, secret: "hunter2-secret" } }) });
+    expect(err.message).toContain("binance.secret");
+    expect(err.message).toContain("keystore");
+    expect(err.message).not.toContain("hunter2");
   });
 
   it("never puts a password from a URL into the error", () => {
