@@ -124,6 +124,22 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
         },
       },
 
+      ping: {
+        rest: "GET /:exchange/ping",
+        summary: "Whether the exchange answers now: its server time, asked through the rate limiter (never cached)",
+        params: { exchange: EXCHANGE },
+        async handler(ctx: Context<{ exchange: string }>) {
+          const { exchange } = ctx.params;
+          const started = Date.now();
+          const serverTime = await this.call(exchange, async (c) => {
+            if (c.fetchTime && c.has["fetchTime"]) return (await c.fetchTime()) ?? null;
+            await c.fetchTicker(Object.keys(await c.loadMarkets())[0]);
+            return null;
+          });
+          return { exchange, latencyMs: Date.now() - started, serverTime };
+        },
+      },
+
       markets: {
         rest: "GET /:exchange/markets",
         summary: "The exchange's markets with precision, limits and fees (decimal strings)",

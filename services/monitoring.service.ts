@@ -85,7 +85,7 @@ interface MonitoringVars {
 
 interface MonitoringMethods {
   probeServers(ctx: Context | null): Promise<ProbeResult[]>;
-  probeExchanges(ctx: Context): Promise<ProbeResult[]>;
+  probeExchanges(ctx: Context | null): Promise<ProbeResult[]>;
   meshNodes(ctx: Context): Promise<NodeStatus[]>;
   track(fn: () => void, event: string): void;
   refreshNotificationBacklog(): Promise<void>;
@@ -196,20 +196,21 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
         return results;
       },
 
-      async probeExchanges(ctx: Context): Promise<ProbeResult[]> {
+      async probeExchanges(ctx: Context | null): Promise<ProbeResult[]> {
+        const caller = ctx ?? this.broker;
         if (!this.settings.probeExchanges || !this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === "cex")) return [];
         const timeout = this.settings.probeTimeoutMs;
         let exchanges: string[];
         try {
-          exchanges = (await ctx.call("cex.exchanges", {}, { timeout, retries: 0 })) as string[];
+          exchanges = (await caller.call("cex.exchanges", {}, { timeout, retries: 0 })) as string[];
         } catch (err) {
           return [{ name: "cex", ok: false, latencyMs: 0, error: maskMessage((err as Error).message) }];
         }
         const results = await Promise.all(
           exchanges.map((exchange) =>
             runProbe(`exchange:${exchange}`, timeout, async () => {
-              const markets = (await ctx.call("cex.markets", { exchange }, { timeout, retries: 0 })) as unknown[];
-              return { markets: Array.isArray(markets) ? markets.length : 0 };
+              const pong = (await caller.call("cex.ping", { exchange }, { timeout, retries: 0 })) as { serverTime: number | null };
+              return { serverTime: pong.serverTime };
             }),
           ),
         );
@@ -253,10 +254,11 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
           void this.refreshNotificationBacklog().catch(() => undefined);
         }, this.settings.feedAgeIntervalMs).unref(),
       );
-      if (this.settings.probeIntervalMs > 0 && targets.length > 0) {
+      if (this.settings.probeIntervalMs > 0) {
         this.timers.push(
           setInterval(() => {
             void this.probeServers(null).catch(() => undefined);
+            void this.probeExchanges(null).catch(() => undefined);
           }, this.settings.probeIntervalMs).unref(),
         );
       }

@@ -23,6 +23,7 @@ export interface ExchangeClient {
   fetchOrderBook(symbol: string, limit?: number): Promise<OrderBook>;
   fetchBalance(): Promise<Balances>;
   fetchTradingFees?(): Promise<Record<string, TradingFeeInterface>>;
+  fetchTime?(): Promise<number | undefined>;
   createOrder(symbol: string, type: string, side: string, amount: number | string, price?: number | string, params?: Record<string, unknown>): Promise<Order>;
   cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<Order>;
   cancelAllOrders(symbol?: string): Promise<Order[]>;

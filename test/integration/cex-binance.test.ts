@@ -147,14 +147,19 @@ describe("cex service on the fake Binance", () => {
     expect(poor).toMatchObject({ code: 422, type: "INSUFFICIENT_FUNDS" });
     expect(await rows(broker, "SELECT * FROM cex_orders WHERE status = 'pending'", [])).toHaveLength(0);
 
-    await fake.setDown(true);
+    const pong = await broker.call<{ serverTime: number; latencyMs: number }, object>("cex.ping", { exchange: "binance" });
+    expect(Math.abs(pong.serverTime - Date.now())).toBeLessThan(5000);
+    await fake.setDown(true, "503");
     try {
       const down = await failure(broker.call("cex.balance", { exchange: "binance" }));
       expect(down).toMatchObject({ code: 503, type: "EXCHANGE_UNAVAILABLE", retryable: true });
+      // What the monitoring service's exchange probe (mmesh_server_up{server="exchange:binance"}) asks.
+      expect(await failure(broker.call("cex.ping", { exchange: "binance" }, { retries: 0 }))).toMatchObject({ code: 503, type: "EXCHANGE_UNAVAILABLE" });
     } finally {
       await fake.setDown(false);
     }
     expect((await broker.call<{ balances: object }, object>("cex.balance", { exchange: "binance" })).balances).toHaveProperty("USDT");
+    expect(await broker.call("cex.ping", { exchange: "binance" })).toMatchObject({ exchange: "binance" });
   });
 
   it("after a 429 with Retry-After: 1 refuses calls without reaching the exchange until the window has passed", async () => {
