@@ -8,8 +8,10 @@
  *   2. NATS stopped for 5 s,
  *   3. PostgreSQL restarted,
  *   4. Redis stopped for 10 s,
- *   5. the exchange answering 5xx/429 for 10 s — not run here (the paper venue has no HTTP;
- *      see test/integration/cex-binance.test.ts against test/support/fake-binance).
+ *   5. the exchange answering 503 for 10 s, then 429 for 10 s: a second load loop places,
+ *      cancels and (through another trader) fills orders on a Binance venue served over HTTP
+ *      by test/support/fake-binance in this process, the trading node pointed at it with
+ *      EXCHANGE_OVERRIDES and the API key in the keystore.
  * After each: fills lost, duplicate orders, orphan orders, what cex.reconcile found, the
  * alerts raised/resolved (rules node-down on $node.disconnected, server-down on
  * mmesh_server_up < 1 with servers probed every 2 s), time until the bot quoted again. Writes
@@ -29,6 +31,7 @@ import Decimal from "decimal.js";
 import { ServiceBroker } from "moleculer";
 import { Client } from "pg";
 import { botTag } from "../../lib/market-maker/client-order-id";
+import { DEFAULT_ACCOUNT, FakeBinance, fakeBinanceConfig } from "../../test/support/fake-binance";
 import { deleteMeshQueues, startMesh, type Mesh } from "../../lib/runtime/mesh-launcher";
 import { readEnv } from "../../lib/runtime/env";
 import { createBrokerOptions } from "../../moleculer.config";
@@ -44,10 +47,10 @@ const DB_NAME = `mmesh_faults_${RUN}`;
 const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB_NAME}`;
 const MAX_LOAD_ORDERS = 6000;
 const MAX_RUN_MS = 15 * 60_000;
-/** `--only kill,nats,pg,redis` runs a subset; `--only none` only the baseline (no server is touched). */
+/** `--only kill,nats,pg,redis,exchange` runs a subset; `--only none` only the baseline (no server is touched). */
 const ONLY = (() => {
   const i = process.argv.indexOf("--only");
-  return i >= 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : new Set(["kill", "nats", "pg", "redis"]);
+  return i >= 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : new Set(["kill", "nats", "pg", "redis", "exchange"]);
 })();
 const want = (f: string) => ONLY.has(f);
 
@@ -276,6 +279,90 @@ async function measure(fault: string, startedAt: number, restoredAt: number, out
   return row;
 }
 
+// ------------------------------------------------------------------ the HTTP exchange (fake Binance in this process)
+const fakeBinance = new FakeBinance();
+const exLoad = { placed: 0, placeErrors: 0, canceled: 0, cancelErrors: 0, filled: 0, okAt: [] as number[] };
+
+/** Resting bids on binance, each cancelled by the next; every 5th is filled by another trader first. */
+async function exchangeLoop(): Promise<void> {
+  let n = 0;
+  let previous: string | null = null;
+  while (!load.stop && n < MAX_LOAD_ORDERS) {
+    n++;
+    const clientOrderId = `bx${RUN}-${n}`;
+    try {
+      await broker.call("cex.createOrder", { exchange: "binance", symbol: SYMBOL, side: "buy", type: "limit", amount: "0.001", price: "49000", clientOrderId }, { timeout: 10_000 });
+      exLoad.placed++;
+      exLoad.okAt.push(Date.now());
+      if (n % 5 === 0) {
+        fakeBinance.engine.fillOrder(clientOrderId);
+        exLoad.filled++;
+      }
+      if (previous) {
+        try {
+          await broker.call("cex.cancelOrder", { exchange: "binance", clientOrderId: previous }, { timeout: 10_000 });
+          exLoad.canceled++;
+        } catch { exLoad.cancelErrors++; }
+      }
+      previous = clientOrderId;
+    } catch {
+      exLoad.placeErrors++;
+      await sleep(200);
+    }
+    await sleep(150);
+  }
+}
+
+async function measureExchange(fault: string, startedAt: number, restoredAt: number, outage: string, notes: string[]): Promise<Row> {
+  let recoverMs: number | string;
+  try {
+    const first = await until("binance orders again", async () => exLoad.okAt.find((at) => at >= restoredAt) ?? null, 60_000, 100);
+    recoverMs = Math.max(0, first - restoredAt);
+  } catch {
+    recoverMs = "not within 60 s";
+  }
+  const placedDuring = exLoad.okAt.filter((at) => at > startedAt + 1000 && at < restoredAt).length;
+  await sleep(3000);
+  const rec = await api<{ checked: number; resolved: unknown[]; orphans: unknown[]; fills: number }>("POST", "/api/v1/cex/binance/reconcile", {});
+  const reconcile = rec.status === 200 ? `checked ${rec.body.checked}, resolved ${rec.body.resolved.length}, orphans ${rec.body.orphans.length}, fills pulled ${rec.body.fills}` : `HTTP ${rec.status}`;
+  const since = startedAt - 5_000;
+  const account = fakeBinance.engine.account(DEFAULT_ACCOUNT.apiKey)!;
+  const ours = new Map(fakeBinance.engine.orders(DEFAULT_ACCOUNT.apiKey).filter((o) => o.clientOrderId.startsWith(`bx${RUN}-`)).map((o) => [o.orderId, o]));
+  const venueTrades = fakeBinance.engine.accountTrades(account, "BTCUSDT").filter((t) => t.time >= since && ours.has(t.orderId));
+  const dbFills = async () => query<{ trade_id: string }>("SELECT trade_id FROM cex_fills WHERE exchange = 'binance' AND timestamp >= $1", [since]);
+  let fills = await dbFills();
+  const deadline = Date.now() + 15_000;
+  while ((venueTrades.some((t) => !fills.some((f) => f.trade_id === String(t.id))) || fills.some((f) => !busFills.has(f.trade_id))) && Date.now() < deadline) {
+    await sleep(500);
+    fills = await dbFills();
+  }
+  const dbIds = new Set(fills.map((f) => f.trade_id));
+  const lostVenueToDb = venueTrades.filter((t) => !dbIds.has(String(t.id))).length;
+  const lostDbToBus = fills.filter((f) => !busFills.has(f.trade_id)).length;
+  const duplicateBusDeliveries = fills.filter((f) => (busFills.get(f.trade_id) ?? 0) > 1).length;
+  const byCid = new Map<string, number>();
+  for (const o of ours.values()) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
+  const duplicates = [...byCid.values()].filter((n) => n > 1).length;
+  const known = new Set((await query<{ client_order_id: string }>("SELECT client_order_id FROM cex_orders WHERE exchange = 'binance'")).map((r) => r.client_order_id));
+  const open = [...ours.values()].filter((o) => o.status === "NEW" || o.status === "PARTIALLY_FILLED");
+  const orphans = open.filter((o) => !known.has(o.clientOrderId)).length;
+  // The alert resolves at the first good probe after the exchange's last cool-down: give it 15 s.
+  if (alerts.some((a) => a.kind === "raised" && a.at >= startedAt)) {
+    await until("alert resolved", async () => alerts.some((a) => a.kind === "resolved" && a.at >= startedAt), 15_000).catch(() => null);
+  }
+  const raised = alerts.filter((a) => a.kind === "raised" && a.at >= startedAt);
+  const resolved = alerts.filter((a) => a.kind === "resolved" && a.at >= startedAt);
+  const alert = raised.length === 0
+    ? "none"
+    : `raised +${((raised[0].at - startedAt) / 1000).toFixed(1)} s (${raised.map((a) => a.id ?? a.rule).join(", ")}); ${resolved.length > 0 ? `resolved +${((resolved[0].at - startedAt) / 1000).toFixed(1)} s` : "not resolved"}`;
+  const row: Row = {
+    fault, outage, fills: `${fills.length} (binance)`, lostVenueToDb, lostDbToBus, lostBotBook: 0, duplicateBusDeliveries, duplicates, orphans, reconcile, alert,
+    quotingDuring: `${placedDuring} binance orders placed during the fault`, recoverMs, notes: notes.join("; "),
+  };
+  log(`${fault}: ${JSON.stringify(row)}`);
+  return row;
+}
+
 // ------------------------------------------------------------------ main
 async function main(): Promise<void> {
   const started = Date.now();
@@ -288,6 +375,8 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => { log("run exceeded its time bound: stopping the load"); load.stop = true; }, MAX_RUN_MS);
   watchdog.unref();
   try {
+    const binance = await fakeBinance.start();
+    fakeBinance.setBook("BTCUSDT", { bids: [[50000, 1], [49999, 2]], asks: [[50001, 1], [50002, 3]] });
     mesh = await startMesh({
       transport: "nats",
       namespace: NAMESPACE,
@@ -297,7 +386,7 @@ async function main(): Promise<void> {
       chainPort: 0,
       // Metrics on (metric alert rules need them) and servers probed every 2 s, so short outages raise server-down.
       metricsPortBase: 39_300,
-      env: { PROBE_INTERVAL_MS: "2000" },
+      env: { PROBE_INTERVAL_MS: "2000", EXCHANGE_OVERRIDES: JSON.stringify({ binance: { ...fakeBinanceConfig(binance), rateLimit: 5 } }) },
       verbose: true,
       onLog: (id, level, line) => {
         nodeLog.push(`[${id}] ${line}`);
@@ -328,6 +417,11 @@ async function main(): Promise<void> {
     await put("/api/v1/config/alerts/node-down", { source: "event", subject: "$node.disconnected", severity: "warning", cooldownMs: 0, message: "Node {nodeID} is down" });
     await put("/api/v1/config/alerts/server-down", { source: "metric", subject: "mmesh_server_up", condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "critical", message: "{server} is down" });
     await put("/api/v1/config/markets/paper-btc", { venue: "paper", kind: "cex", symbol: SYMBOL });
+    if (want("exchange")) {
+      const key = await api("POST", "/api/v1/keys", { id: "binance-faults", kind: "cex", payload: { exchange: "binance", apiKey: DEFAULT_ACCOUNT.apiKey, secret: DEFAULT_ACCOUNT.secret }, overwrite: true });
+      if (key.status !== 200) throw new Error(`POST /api/v1/keys: ${key.status} ${JSON.stringify(key.body)}`);
+      await put("/api/v1/config/markets/binance-btc", { venue: "binance", kind: "cex", symbol: SYMBOL, keyId: "binance-faults" });
+    }
     await put(`/api/v1/config/strategies/${BOT}`, {
       market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 200,
       params: { bidSpread: 0.0001, askSpread: 0.0001, orderAmount: "0.001", orderRefreshTimeMs: 1000, filledOrderDelayMs: 1000 },
@@ -350,6 +444,7 @@ async function main(): Promise<void> {
     });
     log(`bot quoting ${((quotingAt - started) / 1000).toFixed(1)} s after start; load on`);
     void loadLoop();
+    if (want("exchange")) void exchangeLoop();
     await sleep(8000);
 
     {
@@ -411,11 +506,27 @@ async function main(): Promise<void> {
       rows.push(await measure("Redis down 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["cacher and rate-limit budget are in Redis; bot leases are in PostgreSQL"]));
     }
 
-    rows.push({
-      fault: "exchange 5xx/429 for 10 s", outage: "not run", fills: "-", lostVenueToDb: "-", lostDbToBus: 0, lostBotBook: 0, duplicateBusDeliveries: 0, duplicates: 0, orphans: 0,
-      reconcile: "-", alert: "-", quotingDuring: "-", recoverMs: "-",
-      notes: "the paper venue has no HTTP; covered against test/support/fake-binance by test/integration/cex-binance.test.ts (429 cooldown, 5xx retries, idempotent create)",
-    });
+    // 5. The exchange answers 503 for 10 s, then 429 (Retry-After 1 s) for 10 s.
+    if (want("exchange")) {
+      await sleep(5000);
+      let t = Date.now();
+      await fakeBinance.setDown(true, "503");
+      log("binance answering 503");
+      await sleep(10_000);
+      await fakeBinance.setDown(false);
+      let r = Date.now();
+      log("binance back");
+      rows.push(await measureExchange("exchange 503 for 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["fake Binance over HTTP; the bot quotes on paper, a load loop trades binance"]));
+      await sleep(5000);
+      t = Date.now();
+      fakeBinance.failNext(1_000_000, 429, undefined, { retryAfter: 1 });
+      log("binance answering 429");
+      await sleep(10_000);
+      fakeBinance.clearFailures();
+      r = Date.now();
+      log("binance back");
+      rows.push(await measureExchange("exchange 429 for 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["Retry-After 1 s: cex refuses locally during each cool-down"]));
+    }
   } catch (err) {
     failure = err instanceof Error ? err.stack ?? err.message : String(err);
     log(`drill aborted: ${failure}`);
@@ -425,6 +536,7 @@ async function main(): Promise<void> {
     if (fixed.length) log(`servers restarted at the end: ${fixed.join(", ")}`);
     await broker?.stop().catch(() => undefined);
     await mesh?.stop().catch(() => undefined);
+    await fakeBinance.stop().catch(() => undefined);
     await query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`, [], ADMIN_DB).catch(() => undefined);
     await deleteMeshQueues(AMQP_URL, NAMESPACE, [["order.filled", "faults"], ["alert.raised", "faults"], ["alert.resolved", "faults"]]).catch(() => undefined);
     const nodeLogFile = path.join(os.tmpdir(), `mmesh-faults-${RUN}-nodes.log`);
@@ -435,8 +547,8 @@ async function main(): Promise<void> {
   const header = "| fault | outage | fills recorded (window) | fills lost venue→cex_fills | fills lost cex_fills→bus | bot fills not booked (mm_fills) | duplicate bus deliveries | duplicate orders at venue | orphan orders | cex.reconcile after | alert raised / resolved | quoting during fault | time to quote again | notes |";
   const table = [header, `|${"---|".repeat(14)}`,
     ...rows.map((r) => `| ${r.fault} | ${r.outage} | ${r.fills} | ${r.lostVenueToDb} | ${r.lostDbToBus} | ${r.lostBotBook} | ${r.duplicateBusDeliveries} | ${r.duplicates} | ${r.orphans} | ${r.reconcile} | ${r.alert} | ${r.quotingDuring} | ${typeof r.recoverMs === "number" ? `${(r.recoverMs / 1000).toFixed(1)} s` : r.recoverMs} | ${r.notes} |`)].join("\n");
-  const summary = `load: ${load.placed} orders placed (${load.crossing} crossing), ${load.canceled} canceled, ${load.placeErrors} placement errors, ${load.cancelErrors} cancel errors; ${busFills.size} fills seen on the durable bus; ${quoteSeen.size} bot quotes seen; run ${((Date.now() - started) / 1000).toFixed(0)} s`;
-  const md = `# Fault drill results\n\n${new Date().toISOString()} — \`node dist/bench/faults/faults.js\` (bench/faults/faults.ts): mesh of chain + gateway, trading, feeds, ops over NATS, Redis cacher, PostgreSQL, RabbitMQ durable bus; one pure_market_making bot on paper BTC/USDT; a place/cancel load loop.\n\n${table}\n\n${summary}${failure ? `\n\n**The drill stopped early:** ${failure.split("\n")[0]}` : ""}\n\nColumns: *venue→cex_fills* = venue trades since the fault missing from cex_fills; *cex_fills→bus* = recorded fills never delivered to a durable-bus consumer group; *not booked* = the bot's fills in cex_fills missing from mm_fills; *duplicate orders* = a clientOrderId on two venue orders; *orphans* = orders open at the venue unknown to cex_orders; *quoting during fault* = whether a poll of the venue (every 200 ms, through the mesh) saw the bot two-sided while the fault lasted, and how many bot orders cex stored meanwhile; *time to quote again* = from the server/node being back until a poll sees the bot with a bid and an ask open.\n`;
+  const summary = `load: ${load.placed} orders placed (${load.crossing} crossing), ${load.canceled} canceled, ${load.placeErrors} placement errors, ${load.cancelErrors} cancel errors; binance load: ${exLoad.placed} placed, ${exLoad.filled} filled by another trader, ${exLoad.canceled} canceled, ${exLoad.placeErrors} placement errors, ${exLoad.cancelErrors} cancel errors; ${busFills.size} fills seen on the durable bus; ${quoteSeen.size} bot quotes seen; run ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const md = `# Fault drill results\n\n${new Date().toISOString()} — \`node dist/bench/faults/faults.js\` (bench/faults/faults.ts): mesh of chain + gateway, trading, feeds, ops over NATS, Redis cacher, PostgreSQL, RabbitMQ durable bus; one pure_market_making bot on paper BTC/USDT; a place/cancel load loop on paper and one on a Binance venue served over HTTP by the fake Binance.\n\n${table}\n\n${summary}${failure ? `\n\n**The drill stopped early:** ${failure.split("\n")[0]}` : ""}\n\nColumns: *venue→cex_fills* = venue trades since the fault missing from cex_fills; *cex_fills→bus* = recorded fills never delivered to a durable-bus consumer group; *not booked* = the bot's fills in cex_fills missing from mm_fills; *duplicate orders* = a clientOrderId on two venue orders; *orphans* = orders open at the venue unknown to cex_orders; *quoting during fault* = whether a poll of the venue (every 200 ms, through the mesh) saw the bot two-sided while the fault lasted, and how many bot orders cex stored meanwhile; *time to quote again* = from the server/node being back until a poll sees the bot with a bid and an ask open.\n`;
   fs.writeFileSync(path.resolve("bench", "faults-results.md"), md);
   process.stdout.write(`\n${md}\n`);
   if (failure) process.exitCode = 1;
