@@ -12,6 +12,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import swaggerUi from "swagger-ui-dist";
 import type { Principal } from "../lib/auth/access-tokens";
+import { PrincipalCache } from "../lib/auth/principal-cache";
 import { roleAllows } from "../lib/auth/roles";
 import { toErrorResponse } from "../lib/api/error-response";
 import { swaggerPage } from "../lib/api/swagger-page";
@@ -27,19 +28,31 @@ const API_PREFIX = "/api/v1";
 const SWAGGER_ASSETS = swaggerUi.getAbsoluteFSPath();
 const SWAGGER_FILES = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css.map"]);
 
-function bearerToken(req: IncomingMessage): string | null {
-  const header = req.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? match[1] : null;
+/** The request's bearer token, parsed once: the rate limiter and authenticate both need it. */
+function bearerToken(req: IncomingMessage & { $bearer?: string | null }): string | null {
+  if (req.$bearer !== undefined) return req.$bearer;
+  const match = req.headers.authorization ? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization) : null;
+  return (req.$bearer = match ? match[1] : null);
 }
 
 /** Rate-limit key: the caller's token when it sends one, else its address. */
-function clientKey(req: IncomingMessage): string {
-  const token = bearerToken(req);
-  if (token) return `t:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
-  return `a:${req.socket.remoteAddress ?? "unknown"}`;
+function createClientKey(): (req: IncomingMessage) => string {
+  // A client sends the same token on every request: hash it once.
+  const hashed = new Map<string, string>();
+  return (req) => {
+    const token = bearerToken(req);
+    if (!token) return `a:${req.socket.remoteAddress ?? "unknown"}`;
+    let key = hashed.get(token);
+    if (key === undefined) {
+      if (hashed.size >= 10_000) hashed.clear();
+      key = `t:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
+      hashed.set(token, key);
+    }
+    return key;
+  };
 }
+
+const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace"];
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
@@ -55,10 +68,7 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       port: env.apiPort,
       ip: env.apiHost,
       cors: env.corsOrigins ? { origin: env.corsOrigins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], credentials: false } : undefined,
-      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: clientKey },
-      // A request is handled once: the broker's retry policy would re-run the routing on a
-      // body already read. Calls the gateway makes to services keep their own retries.
-      rootCallOptions: { retries: 0 },
+      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: createClientKey() },
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",
@@ -93,6 +103,8 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
           bodyParsers: { json: { limit: env.bodyLimit, strict: true }, urlencoded: false },
           aliases: { "GET /health": "api.health" },
           callOptions: { meta: {} },
+          // Request lines are logged at debug: below that level skip building them (a cost per request).
+          logging: LOG_LEVELS.indexOf(env.logLevel) >= LOG_LEVELS.indexOf("debug"),
         },
       ],
       onError(req: IncomingMessage, res: ServerResponse, err: unknown) {
@@ -104,6 +116,12 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
 
     actions: {
       listAliases: false,
+
+      // The root action is the HTTP request itself, which moleculer-web calls directly. A request is
+      // handled once: a retry would re-run the routing on a body already read. Breaker and bulkhead
+      // belong on the calls it makes (each has its own): here the bulkhead would queue every route
+      // behind the slowest one, and the breaker cannot refuse a direct call anyway.
+      rest: { retryPolicy: { enabled: false }, circuitBreaker: { enabled: false }, bulkhead: { enabled: false } },
 
       health: {
         auth: false,
@@ -135,10 +153,10 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
     },
 
     methods: {
-      async authenticate(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Promise<Principal | null> {
+      async authenticate(this: { principals: PrincipalCache }, ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Promise<Principal | null> {
         const token = bearerToken(req);
         if (!token) return null;
-        return (await ctx.call("auth.resolveToken", { token })) as Principal | null;
+        return this.principals.resolve(token, async (t) => (await ctx.call("auth.resolveToken", { token: t })) as Principal | null);
       },
 
       authorize(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): void {
@@ -149,6 +167,17 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
         const required = action.role ?? "viewer";
         if (!roleAllows(user.role, required)) throw forbidden(`This route needs the ${required} role; you are ${user.role}`);
       },
+    },
+
+    events: {
+      // Sent when a token is revoked or a user changes: forget every principal at once.
+      "cache.clean.auth"(this: { principals: PrincipalCache }) {
+        this.principals.clear();
+      },
+    },
+
+    created(this: { principals: PrincipalCache }) {
+      this.principals = new PrincipalCache();
     },
 
     started(this: { logger: { info(...a: unknown[]): void } }) {
