@@ -59,6 +59,9 @@ interface Vars {
   store: MarketMakerStore;
   leases: LeaseStore;
   runners: Map<string, Runner>;
+  /** `venue|symbol` → runners quoting that CEX market, and runners using it as their reference (rebuilt with `runners`). */
+  byMarket: Map<string, Runner[]>;
+  byReference: Map<string, Runner[]>;
   /** botTag → [bot, role] for attributing fills. */
   tags: Map<string, { bot: string; role: "maker" | "hedge" }>;
   specErrors: Array<{ name: string; error: string }>;
@@ -79,6 +82,7 @@ interface Methods {
   persistBot(bot: Bot): Promise<void>;
   raise(alert: ReturnType<typeof botAlert>): Promise<void>;
   localStatuses(): BotStatus[];
+  reindex(): void;
   seedDemoBot(): Promise<void>;
   killAll(reason: string): Promise<number>;
 }
@@ -278,15 +282,22 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         if (["strategies", "markets", "risk"].includes(ctx.params?.kind ?? "")) void this.sync();
       },
 
-      "price.cex.updated"(ctx: Context<CexPriceUpdate>) {
-        const p = ctx.params;
-        const snapshot = { ts: p.ts, bestBid: Number(p.bid), bestAsk: Number(p.ask), bids: [[Number(p.bid), Number(p.bidSize)]] as [number, number][], asks: [[Number(p.ask), Number(p.askSize)]] as [number, number][] };
-        for (const r of this.runners.values()) {
-          if (!r.bot) continue;
-          const { market, reference } = r.spec;
-          if (market.venue === p.exchange && market.symbol === p.symbol) r.bot.onPrice(snapshot, p.receivedAt);
-          else if (reference?.kind === "cex" && reference.venue === p.exchange && reference.symbol === p.symbol) r.bot.onReferencePrice(snapshot, p.receivedAt);
-        }
+      "price.cex.updated": {
+        // A synchronous handler of a fast, replaceable event: a bulkhead queue in front of it only adds work per tick.
+        // (Moleculer reads `bulkhead` on event definitions; its EventSchema type does not list it.)
+        ...({ bulkhead: { enabled: false } } as object),
+        handler(ctx: Context<CexPriceUpdate>) {
+          const p = ctx.params;
+          const key = `${p.exchange}|${p.symbol}`;
+          const quoting = this.byMarket.get(key);
+          const referencing = this.byReference.get(key);
+          if (!quoting && !referencing) return;
+          const bid = Number(p.bid);
+          const ask = Number(p.ask);
+          const snapshot = { ts: p.ts, bestBid: bid, bestAsk: ask, bids: [[bid, Number(p.bidSize)]] as [number, number][], asks: [[ask, Number(p.askSize)]] as [number, number][] };
+          if (quoting) for (const r of quoting) r.bot?.onPrice(snapshot, p.receivedAt);
+          if (referencing) for (const r of referencing) r.bot?.onReferencePrice(snapshot, p.receivedAt);
+        },
       },
 
       "price.dex.updated"(ctx: Context<{ pool: string; price: string; ts: number }>) {
@@ -384,6 +395,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               },
             });
             this.runners.set(spec.name, runner);
+            this.reindex();
             runner.keeper.start();
           }
         };
@@ -500,6 +512,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         const runner = this.runners.get(name);
         if (!runner) return;
         this.runners.delete(name);
+        this.reindex();
         runner.chain = runner.chain.then(() => this.stopBot(runner, "retired"));
         await runner.chain;
         await runner.keeper.stop();
@@ -578,6 +591,24 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         await this.store.setControl("demo_seeded", { at: new Date().toISOString() });
       },
 
+      reindex() {
+        const byMarket = new Map<string, Runner[]>();
+        const byReference = new Map<string, Runner[]>();
+        const add = (map: Map<string, Runner[]>, key: string, r: Runner) => {
+          const list = map.get(key);
+          if (list) list.push(r);
+          else map.set(key, [r]);
+        };
+        for (const r of this.runners.values()) {
+          const { market, reference } = r.spec;
+          add(byMarket, `${market.venue}|${market.symbol}`, r);
+          // As before: a runner quoting a market does not also take it as its reference.
+          if (reference?.kind === "cex" && !(reference.venue === market.venue && reference.symbol === market.symbol)) add(byReference, `${reference.venue}|${reference.symbol}`, r);
+        }
+        this.byMarket = byMarket;
+        this.byReference = byReference;
+      },
+
       localStatuses() {
         return [...this.runners.values()].filter((r) => r.bot).map((r) => (r.bot as Bot).status());
       },
@@ -594,6 +625,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
     created() {
       this.runners = new Map();
+      this.byMarket = new Map();
+      this.byReference = new Map();
       this.persisted = new Map();
       this.tags = new Map();
       this.specErrors = [];

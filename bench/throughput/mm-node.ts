@@ -5,11 +5,13 @@
  *    processed (`handled`: every tick delivered to this node; `matched`: ticks of a market
  *    whose bot runs here, i.e. ticks that reached a bot's onPrice → strategy evaluation);
  *  - a `benchprobe.stats` action (called per node) returning the counters, running bots,
- *    the bots' summed requote count (strategy evaluations) and this process's CPU time.
+ *    the bots' summed requote count (strategy evaluations), this process's CPU time and its
+ *    event-loop delay (`resetLoop: true` starts a new window).
  * Prints "ready" once started.
  */
 import type { Context, Middleware, ServiceBroker } from "moleculer";
 import { ServiceBroker as Broker } from "moleculer";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { readEnv } from "../../lib/runtime/env";
 import { createBrokerOptions } from "../../moleculer.config";
 import { SERVICE_FACTORIES } from "../../services";
@@ -31,7 +33,7 @@ const counter = {
   },
 } as unknown as Middleware;
 
-interface Runner { spec: { market: { venue: string; symbol: string } }; bot: { state: string; status(): { requotes: number } } | null }
+interface Runner { spec: { market: { venue: string; symbol: string } }; bot: { state: string; requoteCount: number } | null }
 
 function runners(broker: ServiceBroker): Runner[] {
   const mm = broker.getLocalService("mm") as unknown as { runners?: Map<string, Runner> } | undefined;
@@ -40,6 +42,9 @@ function runners(broker: ServiceBroker): Runner[] {
 
 async function main(): Promise<void> {
   const env = readEnv();
+  // Event-loop delay (how long timers and other sockets — lease renewals, DB — wait behind ticks).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const broker = new Broker({ ...createBrokerOptions(env, [counter]) });
   for (const name of env.services) broker.createService(SERVICE_FACTORIES[name](env));
   broker.createService({
@@ -47,19 +52,22 @@ async function main(): Promise<void> {
     actions: {
       stats: {
         visibility: "public",
-        handler() {
+        handler(ctx: Context<{ resetLoop?: boolean }>) {
           const rs = runners(broker).filter((r) => r.bot && r.bot.state === "running");
           const cpu = process.cpuUsage();
-          return {
+          const stats = {
             node: broker.nodeID,
             handled,
             matched,
             bots: rs.length,
-            requotes: rs.reduce((sum, r) => sum + (r.bot as NonNullable<Runner["bot"]>).status().requotes, 0),
+            requotes: rs.reduce((sum, r) => sum + (r.bot as NonNullable<Runner["bot"]>).requoteCount, 0),
             cpuMs: (cpu.user + cpu.system) / 1000,
             at: Date.now(),
             rssBytes: process.memoryUsage.rss(),
+            loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
           };
+          if (ctx.params?.resetLoop) loop.reset();
+          return stats;
         },
       },
     },

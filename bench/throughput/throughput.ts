@@ -14,6 +14,8 @@
  * 1000 ticks, at most 2 bursts unacknowledged (a `benchprobe.stats` call queued behind each
  * burst), so backlog stays bounded. Ticks cycle over the 100 markets, ±2 bps around 100.
  * With N nodes each bot runs on one node (leases), but every tick is delivered to every node.
+ * Per node it also prints the event-loop delay over the measured window: how long timers and other
+ * sockets (lease renewals, DB) wait behind the ticks; lost leases show as fewer bots in the split.
  * Bounded: 3 s warm-up + S seconds (default 10) per node count. Run after `npm run build`:
  *   node dist/bench/throughput/throughput.js [--nodes=1,2,3] [--seconds=10] [--markets=100]
  */
@@ -29,7 +31,7 @@ import { Children, MMESH_BIN, NATS_URL, REDIS_URL, createTempDatabase, emitJson,
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const symbolOf = (i: number) => `M${String(i + 1).padStart(3, "0")}/USDT`;
 
-interface Stats { node: string; handled: number; matched: number; bots: number; requotes: number; cpuMs: number; at: number; rssBytes: number }
+interface Stats { node: string; handled: number; matched: number; bots: number; requotes: number; cpuMs: number; at: number; rssBytes: number; loopDelayMs: { p50: number; p99: number; max: number } }
 
 async function main(): Promise<void> {
   const nodeCounts = arg("nodes", "1,2,3").split(",").map(Number);
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       const procs = await Promise.all(
         ids.map((id) => children.start(id, path.join(__dirname, "mm-node.js"), meshEnv(ns, id, "market-maker", { DATABASE_URL: db.url, DATA_DIR: path.join(dataDir, id), ...(process.env.BENCH_MM_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MM_NODE_OPTIONS } : {}) }), { readyLine: /ready/ })),
       );
-      const probe = () => Promise.all(ids.map((nodeID) => b.call("benchprobe.stats", {}, { nodeID, timeout: 30_000 }) as Promise<Stats>));
+      const probe = (resetLoop = false) => Promise.all(ids.map((nodeID) => b.call("benchprobe.stats", { resetLoop }, { nodeID, timeout: 30_000 }) as Promise<Stats>));
       await until("mm nodes visible", async () => {
         try {
           await probe();
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       };
       await drive(3000); // warm-up
       const feedCpu0 = process.cpuUsage();
-      const before = await probe();
+      const before = await probe(true);
       const pub0 = published;
       const t0 = Date.now();
       const after = await drive(seconds * 1000);
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
       const perNode = after.map((a, k) => {
         const s = before[k];
         const dt = (a.at - s.at) / 1000;
-        return { node: a.node, bots: a.bots, handledPerSec: Math.round((a.handled - s.handled) / dt), matchedPerSec: Math.round((a.matched - s.matched) / dt), strategyEvalsPerSec: Math.round((a.requotes - s.requotes) / dt), cpuPct: Math.round((100 * (a.cpuMs - s.cpuMs)) / (dt * 1000)), rssMB: Math.round(a.rssBytes / 2 ** 20) };
+        return { node: a.node, bots: a.bots, handledPerSec: Math.round((a.handled - s.handled) / dt), matchedPerSec: Math.round((a.matched - s.matched) / dt), strategyEvalsPerSec: Math.round((a.requotes - s.requotes) / dt), cpuPct: Math.round((100 * (a.cpuMs - s.cpuMs)) / (dt * 1000)), rssMB: Math.round(a.rssBytes / 2 ** 20), loopDelayMs: { p50: Math.round(a.loopDelayMs.p50), p99: Math.round(a.loopDelayMs.p99), max: Math.round(a.loopDelayMs.max) } };
       });
       const row = {
         nodes: count,
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
       results.push(row);
       console.log(`${count} market-maker node(s), ${markets} bots (split ${perNode.map((p) => p.bots).join("/")}), ${row.seconds} s:`);
       console.log(`  ticks published ${row.ticksPublishedPerSec}/s (each to every mm node); absorbed: delivered+handled ${row.deliveredAbsorbedPerSec}/s across nodes, reaching a running bot ${row.botTicksPerSec}/s, strategy evaluations ${row.strategyEvalsPerSec}/s`);
-      for (const p of perNode) console.log(`    ${p.node}: ${p.bots} bots, handled ${p.handledPerSec}/s, bot ticks ${p.matchedPerSec}/s, evals ${p.strategyEvalsPerSec}/s, CPU ${p.cpuPct}%, RSS ${p.rssMB} MB`);
+      for (const p of perNode) console.log(`    ${p.node}: ${p.bots} bots, handled ${p.handledPerSec}/s, bot ticks ${p.matchedPerSec}/s, evals ${p.strategyEvalsPerSec}/s, CPU ${p.cpuPct}%, RSS ${p.rssMB} MB, event-loop delay p50/p99/max ${p.loopDelayMs.p50}/${p.loopDelayMs.p99}/${p.loopDelayMs.max} ms`);
       console.log(`    feed process CPU ${row.feedCpuPct}%`);
 
       await setBots(false);

@@ -86,6 +86,7 @@ function wireToColumns(o: WireOrder) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const yieldToIo = () => new Promise((resolve) => setImmediate(resolve));
 
 export class OrderPendingTimeout extends Error {
   override name = "OrderPendingTimeout";
@@ -229,6 +230,7 @@ export class OrderStore {
   private writeBehind(row: OrderRow, order: WireOrder): Promise<void> {
     const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
     return this.serialize(key, async () => {
+      await yieldToIo(); // let the caller's answer leave before the query is built
       if (this.memory.get(key) !== row) return; // a newer report is queued behind this one and writes it all
       try {
         if (this.notInserted.has(key)) {

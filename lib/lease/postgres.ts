@@ -51,7 +51,7 @@ export class PostgresLeaseStore implements LeaseStore {
   private closed = false;
 
   constructor(url: string, readonly namespace: string) {
-    this.pool = new Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2000 });
+    this.pool = new Pool({ connectionString: url, max: 8, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => undefined); // an idle client's failure surfaces on the next query
   }
 

@@ -93,6 +93,10 @@ export class PositionLedger {
   private fills: number;
   private lastFillAt: number | null;
   private otherFees: Map<string, Dec>;
+  /** Bumped by every fill applied: what was computed from the ledger is still valid while it holds. */
+  version = 0;
+  /** Float copies of realized, position and cost for cheap per-tick estimates; null after a change. */
+  private floats: { realized: number; position: number; cost: number } | null = null;
 
   constructor(base: string, quote: string, initial?: LedgerSnapshot) {
     this.base = base;
@@ -111,6 +115,8 @@ export class PositionLedger {
     if (fill.side !== "buy" && fill.side !== "sell") throw new Error(`accounting: bad side ${String(fill.side)}`);
     const price = dec(fill.price, "price");
     const amount = dec(fill.amount, "amount");
+    this.floats = null;
+    this.version++;
     if (price.lte(0)) throw new Error(`accounting: price must be > 0, got ${fill.price}`);
     if (amount.lte(0)) throw new Error(`accounting: amount must be > 0, got ${fill.amount}`);
 
@@ -194,6 +200,22 @@ export class PositionLedger {
     return str(this.position.isPositive() ? value : value.neg());
   }
 
+  /** No open position: equity is the realized PnL whatever the mark. */
+  isFlat(): boolean {
+    return this.position.isZero();
+  }
+
+  /**
+   * equity(mark) in floats, for a per-tick estimate: `scale` bounds the magnitudes involved, so the
+   * float is within ~1e-15 × scale of the exact equity (callers decide exactly when that matters).
+   */
+  equityEstimate(mark: number): { equity: number; scale: number } {
+    const f = (this.floats ??= { realized: this.realized.toNumber(), position: this.position.toNumber(), cost: this.cost.toNumber() });
+    const value = Math.abs(f.position) * mark;
+    const unrealized = f.position === 0 ? 0 : f.position > 0 ? value - f.cost : f.cost - value;
+    return { equity: f.realized + unrealized, scale: Math.abs(f.realized) + value + Math.abs(f.cost) };
+  }
+
   /** realized + unrealized (fees are already inside realized). */
   equity(mark: string): string {
     return str(this.realized.plus(this.unrealized(mark)));
@@ -234,26 +256,80 @@ export class PnlTracker {
   private dayStartEquity: Dec | null;
   private peak: Dec | null;
   private readonly capital: Dec;
+  private readonly capitalF: number;
+  /** [start, end) ms of `day`, and float copies of the baseline and peak (see `unchangedBy`). */
+  private dayFrom = 0;
+  private dayTo = 0;
+  private dayStartF = 0;
+  private peakF = 0;
+  /** Bumped whenever the day, its starting equity or the peak changes. */
+  version = 0;
 
   constructor(initial?: Partial<PnlState> & { capital?: string }) {
     this.day = initial?.day ?? null;
     this.dayStartEquity = initial?.dayStartEquity !== undefined ? dec(initial.dayStartEquity, "dayStartEquity") : null;
     this.peak = initial?.peakEquity !== undefined ? dec(initial.peakEquity, "peakEquity") : null;
     this.capital = initial?.capital !== undefined && initial.capital !== "" ? dec(initial.capital, "capital") : new D(0);
+    this.capitalF = this.capital.toNumber();
     if (this.day === null || this.dayStartEquity === null) {
       this.day = null;
       this.dayStartEquity = null;
     }
+    this.mirror();
+  }
+
+  private mirror(): void {
+    this.version++;
+    const from = this.day === null ? NaN : Date.parse(`${this.day}T00:00:00.000Z`);
+    this.dayFrom = Number.isFinite(from) ? from : 0;
+    this.dayTo = Number.isFinite(from) ? from + 86_400_000 : 0;
+    this.dayStartF = this.dayStartEquity ? this.dayStartEquity.toNumber() : 0;
+    this.peakF = this.peak ? this.peak.toNumber() : 0;
+  }
+
+  /** `now` is in the UTC day of the current baseline. */
+  sameDay(now: number): boolean {
+    return this.day !== null && now >= this.dayFrom && now < this.dayTo;
+  }
+
+  /** What `update(equity, now)` would return, when it would change nothing; null when it would change the state. */
+  peek(equity: string, now: number): PnlUpdate | null {
+    if (this.dayStartEquity === null || this.peak === null || !this.sameDay(now)) return null;
+    const eq = dec(equity, "equity");
+    if (eq.gt(this.peak)) return null;
+    const basis = this.capital.plus(this.peak);
+    const drawdownPct = basis.gt(0) ? this.peak.minus(eq).div(basis).toNumber() : 0;
+    return { dailyPnl: str(eq.minus(this.dayStartEquity)), peakEquity: str(this.peak), drawdownPct };
+  }
+
+  /**
+   * True when `update` with any equity within ±err of the float `equity` at `now` would change
+   * nothing (same UTC day, below the peak), so a caller may skip it.
+   */
+  unchangedBy(equity: number, err: number, now: number): boolean {
+    if (this.dayStartEquity === null || this.peak === null || !this.sameDay(now)) return false;
+    return equity < this.peakF - err;
+  }
+
+  /** Float copies of the day's starting equity, the peak and the capital (meaningful after an update). */
+  estimates(): { dayStartEquity: number; peakEquity: number; capital: number } {
+    return { dayStartEquity: this.dayStartF, peakEquity: this.peakF, capital: this.capitalF };
   }
 
   update(equity: string, now: number): PnlUpdate {
     const eq = dec(equity, "equity");
-    const today = utcDay(now);
+    const today = this.day !== null && now >= this.dayFrom && now < this.dayTo ? this.day : utcDay(now);
+    let changed = false;
     if (this.day !== today || this.dayStartEquity === null) {
       this.day = today;
       this.dayStartEquity = eq;
+      changed = true;
     }
-    if (this.peak === null || eq.gt(this.peak)) this.peak = eq;
+    if (this.peak === null || eq.gt(this.peak)) {
+      this.peak = eq;
+      changed = true;
+    }
+    if (changed) this.mirror();
     const basis = this.capital.plus(this.peak);
     const drawdownPct = basis.gt(0) ? this.peak.minus(eq).div(basis).toNumber() : 0;
     return { dailyPnl: str(eq.minus(this.dayStartEquity)), peakEquity: str(this.peak), drawdownPct };

@@ -10,6 +10,14 @@
  * after the previous one. Because placements wait for the cancels, no new order leaves
  * while a cancel is in flight. Positions come only from fills (`onFill`), so a cancel
  * that loses a race with a fill still ends with the right position.
+ *
+ * Per-tick cost: the decision is made synchronously when a requote is due. When the plan is
+ * empty and the kill-switch/stale-feed check certainly passes ("quiet": the usual tick in a
+ * quiet market), nothing else runs — no promise, no decimal PnL update. That check is made
+ * in floats with a wide error margin (exactly, and cached per fill, for a flat position);
+ * near a limit, a new equity peak or a new UTC day it falls back to the exact decimal path,
+ * so halts happen on the same tick as before. Rounding and planning keep exact decimal
+ * strings as output (lib/market-maker/rounding.ts, order-plan.ts).
  */
 import Decimal from "decimal.js";
 import type { RiskDecision, RiskLimits } from "../risk/types";
@@ -124,6 +132,8 @@ export class OrderGoneError extends Error {
 
 const ZERO = new Decimal(0);
 
+type Decision = { plan: ReturnType<typeof planOrders>; risk: RiskDecision } | "quiet";
+
 export class Bot {
   state: BotState = "starting";
   haltReason: string | null = null;
@@ -135,6 +145,8 @@ export class Bot {
   private priceReceivedAt: number | null = null;
   private tickReceivedAt = 0;
   private inventory: { base: Decimal; quote: Decimal } = { base: ZERO, quote: ZERO };
+  /** The inventory as floats for the strategy (kept in step with `inventory`). */
+  private inventoryF: Inventory = { base: 0, quote: 0 };
   private readonly live = new Map<string, LiveOrder>();
   private readonly seenTrades = new Set<string>();
   private lastFillAt: number | null = null;
@@ -144,6 +156,15 @@ export class Bot {
   private deferred: unknown = null;
   private housekeeping: unknown = null;
   private staleTimer: unknown = null;
+  /** Clock time the armed stale check fires at. */
+  private staleCheckAt = 0;
+  /** Limits as floats for the per-tick kill-switch estimate (exact decimals decide near them). */
+  private readonly dailyLossLimitF: number | null;
+  private readonly capitalF: number;
+  /** With no open position the kill-switch check depends only on the ledger and the PnL baselines: its exact result, per their versions. */
+  private flatCheck = { ledger: -1, pnl: -1, quiet: false };
+  /** The top of book the exact path last found no halt at, and the ledger/PnL versions it left: the same book again is quiet too. */
+  private markCheck = { ledger: -1, pnl: -1, bid: NaN, ask: NaN };
   private lastRisk: { blocked: string | null; rejected: string[] } = { blocked: null, rejected: [] };
   private requotes = 0;
   private hedges: Promise<void> = Promise.resolve();
@@ -158,6 +179,8 @@ export class Bot {
   ) {
     this.ledger = new PositionLedger(config.base, config.quote, initial?.ledger);
     this.pnl = new PnlTracker({ ...initial?.pnl, capital: config.capital });
+    this.dailyLossLimitF = config.risk.dailyLossLimit !== undefined ? Number(config.risk.dailyLossLimit) : null;
+    this.capitalF = config.capital ? Number(config.capital) : 0;
   }
 
   /** Takes over the market: cancels orders a previous owner of this bot left resting, reads balances, starts quoting. */
@@ -275,6 +298,11 @@ export class Bot {
     for (const id of tradeIds) this.seenTrades.add(id);
   }
 
+  /** Requotes (strategy evaluations) so far; what status().requotes reports, without building a status. */
+  get requoteCount(): number {
+    return this.requotes;
+  }
+
   /** Resolves when every hedge started so far has finished (tests, shutdown). */
   hedgesSettled(): Promise<void> {
     return this.hedges;
@@ -320,7 +348,23 @@ export class Bot {
       }
       return;
     }
-    this.requoting = this.requote().finally(() => {
+    // Decide now, synchronously: most ticks change nothing, and those need no async requote at all.
+    let decision: Decision | null;
+    try {
+      decision = this.market ? this.decide(now) : null;
+    } catch (err) {
+      this.lastRequoteAt = now;
+      this.requotes++;
+      this.events.warn?.(`bot ${this.config.name}: requote failed: ${(err as Error).message}`);
+      return;
+    }
+    if (decision === "quiet") {
+      this.lastRequoteAt = now;
+      this.requotes++;
+      if (this.lastRisk.blocked !== null || this.lastRisk.rejected.length > 0) this.lastRisk = { blocked: null, rejected: [] };
+      return;
+    }
+    this.requoting = this.requote(now, decision).finally(() => {
       this.requoting = null;
       if (this.requoteAgain) {
         this.requoteAgain = false;
@@ -335,13 +379,12 @@ export class Bot {
     await this.hedges;
   }
 
-  private async requote(): Promise<void> {
-    const now = this.clock.now();
+  /** Carries out a decision made at `now` (by `decide`, just before). */
+  private async requote(now: number, decision: Exclude<Decision, "quiet"> | null): Promise<void> {
     this.lastRequoteAt = now;
     this.requotes++;
     const tickReceivedAt = this.tickReceivedAt;
     try {
-      const decision = this.market ? this.decide(now) : null;
       if (!decision) {
         this.lastRisk = { blocked: "no_price", rejected: [] };
         return;
@@ -378,13 +421,18 @@ export class Bot {
     }
   }
 
-  private decide(now: number): { plan: ReturnType<typeof planOrders>; risk: RiskDecision } {
+  /**
+   * Strategy → rounded quotes → plan → risk. "quiet" when the plan is empty and the risk check
+   * certainly neither halts nor blocks: then nothing would be sent, cancelled or changed.
+   */
+  private decide(now: number): Decision {
     const market = this.market as MarketSnapshot;
-    const inventory: Inventory = { base: this.inventory.base.toNumber(), quote: this.inventory.quote.toNumber() };
+    const inventory: Inventory = { base: this.inventoryF.base, quote: this.inventoryF.quote };
     const quotes = this.config.strategy.quotes({ now, market, reference: this.reference ?? undefined, inventory, rules: this.config.rules });
     const desired = roundQuotes(quotes, this.config.decimalRules);
     // Plan first, then check the risk of what would actually be sent.
-    const plan = planOrders(desired, [...this.live.values()], this.config.policy, now, this.lastFillAt);
+    const plan = planOrders(desired, this.live.size === 0 ? [] : [...this.live.values()], this.config.policy, now, this.lastFillAt);
+    if (plan.cancel.length === 0 && plan.place.length === 0 && this.quietRisk(now)) return "quiet";
     const mid = this.midDecimal() as Decimal;
     const equity = this.ledger.equity(mid.toString());
     const { dailyPnl, peakEquity } = this.pnl.update(equity, now);
@@ -402,7 +450,50 @@ export class Bot {
       },
       this.config.risk,
     );
+    // The same book with the same ledger and baselines gives the same PnL and no halt: quiet next time.
+    if (!risk.halt) this.markCheck = { ledger: this.ledger.version, pnl: this.pnl.version, bid: market.bestBid, ask: market.bestAsk };
     return { plan, risk };
+  }
+
+  /**
+   * True when checkOrders (with nothing to place) would neither halt nor block and the PnL tracker's
+   * update would change nothing: decided in floats with a wide error margin; anything close to a
+   * limit, a new peak or a new UTC day returns false, and the exact decimal path decides.
+   */
+  private quietRisk(now: number): boolean {
+    const limits = this.config.risk;
+    if (this.priceReceivedAt === null || now - this.priceReceivedAt > limits.staleFeedMs) return false;
+    if (this.ledger.isFlat()) return this.pnl.sameDay(now) && this.quietWhenFlat(now);
+    const market = this.market as MarketSnapshot;
+    const m = this.markCheck;
+    if (m.bid === market.bestBid && m.ask === market.bestAsk && m.ledger === this.ledger.version && m.pnl === this.pnl.version) return this.pnl.sameDay(now);
+    const { equity, scale } = this.ledger.equityEstimate((market.bestBid + market.bestAsk) / 2);
+    if (!Number.isFinite(equity) || !Number.isFinite(scale)) return false;
+    const { dayStartEquity, peakEquity, capital } = this.pnl.estimates();
+    const err = 1e-9 * (scale + Math.abs(dayStartEquity) + Math.abs(peakEquity) + Math.abs(capital) + Math.abs(this.capitalF) + Math.abs(this.dailyLossLimitF ?? 0)) + 1e-12;
+    if (!this.pnl.unchangedBy(equity, err, now)) return false;
+    if (this.dailyLossLimitF !== null && !(equity - dayStartEquity > -this.dailyLossLimitF + err)) return false;
+    if (limits.maxDrawdownPct !== undefined) {
+      const peak = this.capitalF + peakEquity;
+      const drawdown = peak - (this.capitalF + equity);
+      if (!(peak < -err || (peak > err && drawdown < limits.maxDrawdownPct * peak - err))) return false;
+    }
+    return true;
+  }
+
+  /** quietRisk for a flat position, decided exactly (equity = realized, whatever the mark) and cached. */
+  private quietWhenFlat(now: number): boolean {
+    const c = this.flatCheck;
+    if (c.ledger === this.ledger.version && c.pnl === this.pnl.version) return c.quiet;
+    const equity = this.ledger.equity("0");
+    const peeked = this.pnl.peek(equity, now);
+    let quiet = false;
+    if (peeked) {
+      const state = { now, priceReceivedAt: now, mid: "0", inventory: { base: "0", quote: "0" }, openOrders: [], dailyPnl: peeked.dailyPnl, equity: this.equityForDrawdown(equity), peakEquity: this.equityForDrawdown(peeked.peakEquity) };
+      quiet = !checkOrders([], state, this.config.risk).halt;
+    }
+    this.flatCheck = { ledger: this.ledger.version, pnl: this.pnl.version, quiet };
+    return quiet;
   }
 
   /** Drawdown is measured on capital + PnL; without a capital it is measured on PnL alone. */
@@ -458,12 +549,22 @@ export class Bot {
 
   /** Pulls the quotes as soon as the price is older than staleFeedMs, not at the next housekeeping run. */
   private armStaleCheck(receivedAt: number): void {
-    if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
-    const due = receivedAt + this.config.risk.staleFeedMs + 1 - this.clock.now();
+    const at = receivedAt + this.config.risk.staleFeedMs + 1;
+    // One timer, not one per tick: an armed check that fires before the latest price is stale re-arms itself.
+    if (this.staleTimer !== null) {
+      if (this.staleCheckAt <= at) return;
+      this.clock.clearTimeout(this.staleTimer);
+    }
+    this.staleCheckAt = at;
     this.staleTimer = this.clock.setTimeout(() => {
       this.staleTimer = null;
+      const latest = (this.priceReceivedAt ?? receivedAt) + this.config.risk.staleFeedMs + 1;
+      if (latest > this.clock.now()) {
+        this.armStaleCheck(this.priceReceivedAt ?? receivedAt);
+        return;
+      }
       this.trigger();
-    }, Math.max(0, due));
+    }, Math.max(0, at - this.clock.now()));
   }
 
   /** Order refresh, max age and the stale-feed guard must act even when no tick arrives. */
@@ -481,6 +582,7 @@ export class Bot {
   private async refreshBalance(): Promise<void> {
     const b = await this.venue.balance();
     this.inventory = { base: new Decimal(b.base), quote: new Decimal(b.quote) };
+    this.inventoryF = { base: this.inventory.base.toNumber(), quote: this.inventory.quote.toNumber() };
     this.events.inventoryUpdated?.({ base: b.base, quote: b.quote });
   }
 
@@ -499,6 +601,7 @@ export class Bot {
     if (fill.feeCurrency === this.config.base) base = base.minus(fee);
     else if (fill.feeCurrency === this.config.quote) quote = quote.minus(fee);
     this.inventory = { base, quote };
+    this.inventoryF = { base: base.toNumber(), quote: quote.toNumber() };
     this.events.inventoryUpdated?.({ base: base.toString(), quote: quote.toString() });
   }
 

@@ -45,8 +45,6 @@ export interface OrderPlan {
   keep: LiveOrder[];
 }
 
-const keyOf = (o: { side: "buy" | "sell"; level: number }): string => `${o.side}:${o.level}`;
-
 const sideRank = (s: "buy" | "sell"): number => (s === "buy" ? 0 : 1);
 
 function compareLive(a: LiveOrder, b: LiveOrder): number {
@@ -64,6 +62,15 @@ function compareQuote(a: RoundedQuote, b: RoundedQuote): number {
 
 /** True when the live order is out of tolerance of the desired quote (price or amount). */
 export function needsRefresh(live: LiveOrder, desired: RoundedQuote, refreshTolerance: number): boolean {
+  // Floats decide unless the drift is within a hair of the tolerance (then the exact decimals below do).
+  const wantF = Number(desired.price);
+  const haveF = Number(live.price);
+  if (wantF > 0 && Number.isFinite(wantF) && Number.isFinite(haveF) && Number.isFinite(refreshTolerance)) {
+    const drift = Math.abs(haveF - wantF) / wantF;
+    const margin = 1e-12 * (1 + drift + Math.abs(refreshTolerance));
+    if (drift > refreshTolerance + margin) return true;
+    if (drift < refreshTolerance - margin) return live.amount === desired.amount ? false : !new D(live.amount).eq(new D(desired.amount));
+  }
   const want = new D(desired.price);
   const have = new D(live.price);
   if (want.lte(0)) return true;
@@ -83,40 +90,47 @@ export function planOrders(
   const keep: LiveOrder[] = [];
   const place: RoundedQuote[] = [];
 
-  const wanted = new Map<string, RoundedQuote>();
-  for (const q of desired) if (!wanted.has(keyOf(q))) wanted.set(keyOf(q), q);
+  // The first desired quote of each (side, level), in order. Inputs are a few orders: arrays beat maps here.
+  const wanted: RoundedQuote[] = [];
+  for (const q of desired) if (indexOfKey(wanted, q) < 0) wanted.push(q);
+  /** Per wanted quote: 1 = a live order matched it, 2 = and was kept. */
+  const state: number[] = wanted.length === 0 ? [] : new Array<number>(wanted.length).fill(0);
 
-  const matched = new Set<string>();
   for (const o of live) {
     const age = now - o.placedAt;
     if (o.hanging) {
       (age >= policy.maxOrderAgeMs ? cancel : keep).push(o);
       continue;
     }
-    const key = keyOf(o);
-    if (matched.has(key)) {
-      cancel.push(o); // duplicate for an already matched (side, level)
-      continue;
-    }
-    const q = wanted.get(key);
-    if (!q) {
+    const i = indexOfKey(wanted, o);
+    // No desired counterpart, or a duplicate for an already matched (side, level).
+    if (i < 0 || state[i] !== 0) {
       cancel.push(o);
       continue;
     }
-    matched.add(key);
+    const q = wanted[i];
     const replace =
       age >= policy.maxOrderAgeMs || (age >= policy.refreshTimeMs && needsRefresh(o, q, policy.refreshTolerance));
-    if (replace) cancel.push(o);
-    else keep.push(o);
+    if (replace) {
+      state[i] = 1;
+      cancel.push(o);
+    } else {
+      state[i] = 2;
+      keep.push(o);
+    }
   }
 
   // Place everything wanted whose match was not kept.
-  const kept = new Set(keep.filter((o) => !o.hanging).map(keyOf));
   const delaying = lastFillAt !== null && now - lastFillAt < policy.filledOrderDelayMs;
-  if (!delaying) for (const q of wanted.values()) if (!kept.has(keyOf(q))) place.push(q);
+  if (!delaying) for (let i = 0; i < wanted.length; i++) if (state[i] !== 2) place.push(wanted[i]);
 
-  cancel.sort(compareLive);
-  keep.sort(compareLive);
-  place.sort(compareQuote);
+  if (cancel.length > 1) cancel.sort(compareLive);
+  if (keep.length > 1) keep.sort(compareLive);
+  if (place.length > 1) place.sort(compareQuote);
   return { cancel, place, keep };
+}
+
+function indexOfKey(list: RoundedQuote[], o: { side: "buy" | "sell"; level: number }): number {
+  for (let i = 0; i < list.length; i++) if (list[i].side === o.side && list[i].level === o.level) return i;
+  return -1;
 }
