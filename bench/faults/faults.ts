@@ -139,7 +139,8 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
 // ------------------------------------------------------------------ observation
 interface WireOrder { clientOrderId: string; id: string; status: string; side: string; price: string | null }
 interface WireFill { tradeId: string; clientOrderId: string | null; orderId: string | null; exchange: string; timestamp: number }
-const busFills = new Map<string, number>(); // tradeId → times seen
+const busFills = new Map<string, number>(); // exchange:tradeId → times seen (trade ids of two venues can collide)
+const busSeen = (exchange: string, tradeId: string) => busFills.get(`${exchange}:${tradeId}`) ?? 0;
 const alerts: Array<{ kind: "raised" | "resolved"; rule: string; id?: string; at: number; message?: string }> = [];
 const quoteSeen = new Map<string, number>(); // bot clientOrderId → first seen open (ms)
 const twoSided: number[] = []; // poll times at which the bot had a bid and an ask open at the venue
@@ -239,15 +240,15 @@ async function measure(fault: string, startedAt: number, restoredAt: number, out
   const dbFills = async () => query<{ trade_id: string; client_order_id: string | null }>("SELECT trade_id, client_order_id FROM cex_fills WHERE exchange = 'paper' AND timestamp >= $1", [since]);
   let fills = await dbFills();
   const deadline = Date.now() + 15_000;
-  while (fills.some((f) => !busFills.has(f.trade_id)) && Date.now() < deadline) {
+  while (fills.some((f) => busSeen("paper", f.trade_id) === 0) && Date.now() < deadline) {
     await sleep(500);
     fills = await dbFills();
   }
-  const lostDbToBus = fills.filter((f) => !busFills.has(f.trade_id)).length;
+  const lostDbToBus = fills.filter((f) => busSeen("paper", f.trade_id) === 0).length;
   const botFills = fills.filter((f) => f.client_order_id?.startsWith(TAG));
   const mmFills = new Set((await query<{ trade_id: string }>("SELECT trade_id FROM mm_fills WHERE exchange = 'paper'")).map((r) => r.trade_id));
   const lostBotBook = botFills.filter((f) => !mmFills.has(f.trade_id)).length;
-  const duplicateBusDeliveries = fills.filter((f) => (busFills.get(f.trade_id) ?? 0) > 1).length;
+  const duplicateBusDeliveries = fills.filter((f) => busSeen("paper", f.trade_id) > 1).length;
 
   // Venue view: its fills since the fault vs cex_fills; the same clientOrderId on two venue orders; open orders unknown to cex_orders.
   const venueTrades = (await broker.call("cex.myTrades", { exchange: "paper", symbol: SYMBOL, since, limit: 1000 })) as WireFill[];
@@ -332,14 +333,14 @@ async function measureExchange(fault: string, startedAt: number, restoredAt: num
   const dbFills = async () => query<{ trade_id: string }>("SELECT trade_id FROM cex_fills WHERE exchange = 'binance' AND timestamp >= $1", [since]);
   let fills = await dbFills();
   const deadline = Date.now() + 15_000;
-  while ((venueTrades.some((t) => !fills.some((f) => f.trade_id === String(t.id))) || fills.some((f) => !busFills.has(f.trade_id))) && Date.now() < deadline) {
+  while ((venueTrades.some((t) => !fills.some((f) => f.trade_id === String(t.id))) || fills.some((f) => busSeen("binance", f.trade_id) === 0)) && Date.now() < deadline) {
     await sleep(500);
     fills = await dbFills();
   }
   const dbIds = new Set(fills.map((f) => f.trade_id));
   const lostVenueToDb = venueTrades.filter((t) => !dbIds.has(String(t.id))).length;
-  const lostDbToBus = fills.filter((f) => !busFills.has(f.trade_id)).length;
-  const duplicateBusDeliveries = fills.filter((f) => (busFills.get(f.trade_id) ?? 0) > 1).length;
+  const lostDbToBus = fills.filter((f) => busSeen("binance", f.trade_id) === 0).length;
+  const duplicateBusDeliveries = fills.filter((f) => busSeen("binance", f.trade_id) > 1).length;
   const byCid = new Map<string, number>();
   for (const o of ours.values()) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
   const duplicates = [...byCid.values()].filter((n) => n > 1).length;
@@ -402,7 +403,7 @@ async function main(): Promise<void> {
     broker.createService({
       name: "fault-observer",
       channels: {
-        "order.filled": { group: "faults", async handler(f: WireFill) { busFills.set(f.tradeId, (busFills.get(f.tradeId) ?? 0) + 1); } },
+        "order.filled": { group: "faults", async handler(f: WireFill) { busFills.set(`${f.exchange}:${f.tradeId}`, busSeen(f.exchange, f.tradeId) + 1); } },
         "alert.raised": { group: "faults", async handler(a: { rule: string; alertId?: string; message?: string }) { alerts.push({ kind: "raised", rule: a.rule, id: a.alertId, message: a.message, at: Date.now() }); } },
         "alert.resolved": { group: "faults", async handler(a: { rule: string; alertId?: string }) { alerts.push({ kind: "resolved", rule: a.rule, id: a.alertId, at: Date.now() }); } },
       },
