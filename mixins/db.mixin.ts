@@ -17,8 +17,10 @@ import { migrateUp, type Migration } from "../lib/db/migrations";
 import type { DatabaseSettings } from "../lib/runtime/env";
 
 export interface DbMixinOptions {
-  /** The owning service's name: scopes its migrations and its events. */
+  /** The owning service's Moleculer name: scopes its events and cache keys (and its migrations, unless `migrationsAs`). */
   service: string;
+  /** The key its migration history is recorded under in schema_migrations, when not `service` (kept for existing databases). */
+  migrationsAs?: string;
   /** Table of the service's main entity (moleculer-db serves one model per service). */
   table: string;
   define: ModelAttributes;
@@ -76,7 +78,7 @@ function announce(service: string, verb: "created" | "updated" | "removed") {
 export function createDbMixin(opts: DbMixinOptions): Partial<ServiceSchema> {
   const schema = {
     mixins: [DbService],
-    adapter: new MigratingSequelizeAdapter(opts.database, opts.service, opts.migrations),
+    adapter: new MigratingSequelizeAdapter(opts.database, opts.migrationsAs ?? opts.service, opts.migrations),
     model: {
       name: opts.table,
       define: opts.define,

@@ -8,22 +8,28 @@
  * in a cluster), and a node that takes a bot over cancels what the previous owner left
  * resting before it quotes. The bot logic itself is lib/market-maker/bot.ts.
  *
- * Fills: `order.filled` (event and durable bus) whose clientOrderId carries a bot's tag is
- * booked once in mm_fills (unique exchange + trade id), then broadcast as `mm.fill.booked`
- * so the node running the bot applies it. A node taking a bot over rebuilds the position
- * from mm_fills (average cost, lib/market-maker/accounting.ts).
+ * Fills: `order.filled` whose clientOrderId carries a bot's tag (a bot in config, or one
+ * removed from it that still has a row: its last orders' fills stay its own) is booked once
+ * in mm_fills (unique exchange + trade id) as the next of the bot's fill sequence, then
+ * broadcast as `mm.fill.booked` so the node running the bot applies it, in sequence order.
+ * Both the event and the durable bus channel book: the event does not depend on RabbitMQ
+ * (a fill cex could not publish is still booked), the bus reaches a node that was down;
+ * the second delivery stops at an in-memory check (or, across nodes, at the unique index). A bot's
+ * row in mm_bots is a snapshot of its ledger that names the last fill it includes; a node
+ * (re)starting a bot applies only the fills booked after it (lib/market-maker/store.ts).
+ * Fills of a bot nobody quotes (removed, stopped, halted) are folded into its snapshot
+ * right away, so mm.pnl shows them.
  *
  * Kill switches: a bot's daily-loss or drawdown limit halts that bot (orders cancelled,
  * state `halted` persisted so no node restarts it, `alert.raised` on the durable bus);
  * `mm.killSwitch` halts every bot on every node and keeps them down until `mm.resume`.
  */
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import Decimal from "decimal.js";
 import { Bot, type BotStatus } from "../lib/market-maker/bot";
 import { buildBotSpecs, type BotSpec, type ConfigDocument, type MarketDoc, type StrategyDoc } from "../lib/market-maker/bot-spec";
-import { PositionLedger, type AccountingFill } from "../lib/market-maker/accounting";
+import { money, pnlReport, type AccountingFill } from "../lib/market-maker/accounting";
 import { botTag } from "../lib/market-maker/client-order-id";
-import { MarketMakerStore, ledgerColumns, type BookedFill } from "../lib/market-maker/store";
+import { MarketMakerStore, ledgerColumns, type AttributedFill, type BookedFill } from "../lib/market-maker/store";
 import { cexMarketRules, cexVenue, hedgeTagOf, hedgerFor, type Call } from "../lib/market-maker/venues";
 import { botAlert } from "../lib/market-maker/alerts";
 import { createStrategy, orderPolicyOf } from "../lib/strategies";
@@ -51,6 +57,10 @@ interface Runner {
   /** start/stop of the bot run one after the other. */
   chain: Promise<void>;
   error: string | null;
+  /** The last fill (bot's fill sequence) the running bot's ledger includes. */
+  seq: number;
+  /** Fills being read from mm_fills to close a gap in the sequence (one read at a time). */
+  catchUp: Promise<void>;
 }
 
 interface Vars {
@@ -62,8 +72,14 @@ interface Vars {
   /** `venue|symbol` → runners quoting that CEX market, and runners using it as their reference (rebuilt with `runners`). */
   byMarket: Map<string, Runner[]>;
   byReference: Map<string, Runner[]>;
-  /** botTag → [bot, role] for attributing fills. */
+  /** botTag → [bot, role] for attributing fills: bots in config and bots with a row (removed ones too). */
   tags: Map<string, { bot: string; role: "maker" | "hedge" }>;
+  /** When unknown bot tags last made us re-read the bots' rows. */
+  tagsReadAt: number;
+  /** `exchange:tradeId` of fills this node booked or saw booked lately: a redelivery costs no DB round trip. */
+  recentFills: Set<string>;
+  /** Bookings under way by trade key. */
+  booking: Map<string, Promise<void>>;
   specErrors: Array<{ name: string; error: string }>;
   killed: { reason: string; at: string } | null;
   syncing: Promise<void>;
@@ -78,8 +94,13 @@ interface Methods {
   stopBot(runner: Runner, reason: string): Promise<void>;
   retire(name: string): Promise<void>;
   bookFill(fill: WireFill): Promise<void>;
+  book(fill: WireFill, key: string): Promise<void>;
+  attribute(fill: WireFill): Promise<AttributedFill | null>;
+  addTags(names: Iterable<string>): void;
+  remember(key: string): void;
   applyBooked(fill: BookedFill): void;
-  persistBot(bot: Bot): Promise<void>;
+  catchUp(runner: Runner): Promise<void>;
+  persistBot(bot: Bot, seq: number): Promise<void>;
   raise(alert: ReturnType<typeof botAlert>): Promise<void>;
   localStatuses(): BotStatus[];
   reindex(): void;
@@ -88,11 +109,12 @@ interface Methods {
 }
 
 
-/** Money shown to people and metrics: exact inside, 12 decimal places out (averages can carry 40 digits). */
-const money = (x: string | Decimal) => new Decimal(x).toDecimalPlaces(12).toFixed();
-
 const BOT = { type: "string", min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ } as const;
 const KILL_KEY = "kill_switch";
+/** Trade keys remembered per node for dedupe of redeliveries. */
+const RECENT_FILLS = 10_000;
+/** Unknown bot-like tags re-read the bots' rows at most this often. */
+const TAGS_REREAD_MS = 5_000;
 const DEMO_MARKET = { name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } };
 const DEMO_STRATEGY = {
   name: "demo-avellaneda",
@@ -110,7 +132,9 @@ const DEMO_STRATEGY = {
 export default function createMarketMakerService(env: RuntimeEnv, overrides: Partial<MarketMakerSettings> = {}): ServiceSchema {
   const schema: ServiceSchema<MarketMakerSettings, Methods, Vars> = {
     name: "mm",
-    mixins: [createDbMixin({ service: "market-maker", table: MM_BOTS_TABLE, define: mmBotColumns, migrations: mmMigrations, database: env.database })],
+    // Events and cache keys under the Moleculer name (mm); the migration history stays under
+    // "market-maker", where every existing database recorded it (and the SERVICES name).
+    mixins: [createDbMixin({ service: "mm", migrationsAs: "market-maker", table: MM_BOTS_TABLE, define: mmBotColumns, migrations: mmMigrations, database: env.database })],
 
     settings: {
       leaseTtlMs: 5_000,
@@ -131,14 +155,15 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               [...new Set(nodes)].map((nodeID) => this.broker.call("mm.local", {}, { nodeID }).catch(() => [] as BotStatus[]) as Promise<Array<BotStatus & { node: string }>>),
             )
           ).flat();
-          const rows = await this.store.listBots();
-          const names = new Set([...rows.map((r) => r.name), ...this.runners.keys(), ...live.map((b) => b.name)]);
+          const rows = new Map((await this.store.listBots()).map((r) => [r.name, r]));
+          const runningBots = new Map(live.map((b) => [b.name, b]));
+          const names = new Set([...rows.keys(), ...this.runners.keys(), ...runningBots.keys()]);
           return {
             killSwitch: this.killed ? { engaged: true, ...this.killed } : { engaged: false },
             errors: this.specErrors,
             bots: [...names].sort().map((name) => {
-              const row = rows.find((r) => r.name === name);
-              const running = live.find((b) => b.name === name);
+              const row = rows.get(name);
+              const running = runningBots.get(name);
               const runner = this.runners.get(name);
               return {
                 name,
@@ -171,32 +196,19 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         async handler() {
           const rows = await this.store.listBots();
           const local = new Map(this.localStatuses().map((s) => [s.name, s]));
-          let realized = new Decimal(0);
-          let unrealized = new Decimal(0);
-          let fees = new Decimal(0);
-          const bots = rows.map((r) => {
-            const l = local.get(r.name);
-            const u = l ? l.unrealized : r.unrealized;
-            const rr = l ? l.ledger.realized : r.realized;
-            const f = l ? l.ledger.feesPaid : r.fees_paid;
-            realized = realized.plus(rr);
-            unrealized = unrealized.plus(u);
-            fees = fees.plus(f);
-            return {
-              bot: r.name,
-              exchange: r.exchange,
-              symbol: r.symbol,
-              position: l ? l.ledger.position : r.position,
-              avgEntryPrice: money(l ? l.ledger.avgEntryPrice : r.avg_entry_price),
-              realized: money(rr),
-              unrealized: money(u),
-              total: money(new Decimal(rr).plus(u)),
-              feesPaid: money(f),
-              volume: money(l ? l.ledger.volume : r.volume),
-              fills: l ? l.ledger.fills : r.fills,
-            };
-          });
-          return { bots, total: { realized: money(realized), unrealized: money(unrealized), total: money(realized.plus(unrealized)), feesPaid: money(fees) } };
+          // A bot quoted here: its live ledger; elsewhere or not at all: its last snapshot.
+          return pnlReport(
+            rows.map((r) => {
+              const l = local.get(r.name);
+              return {
+                bot: r.name,
+                exchange: r.exchange,
+                symbol: r.symbol,
+                ledger: l ? l.ledger : { position: r.position, avgEntryPrice: r.avg_entry_price, realized: r.realized, feesPaid: r.fees_paid, volume: r.volume, fills: r.fills },
+                unrealized: l ? l.unrealized : r.unrealized,
+              };
+            }),
+          );
         },
       },
 
@@ -315,7 +327,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       },
 
       "order.filled"(ctx: Context<WireFill>) {
-        void this.bookFill(ctx.params).catch((err: Error) => this.logger.error(`fill ${ctx.params.exchange}:${ctx.params.tradeId} not booked: ${err.message}`));
+        void this.bookFill(ctx.params).catch((err: Error) => this.logger.error(`fill ${ctx.params.exchange}:${ctx.params.tradeId} not booked from the event: ${err.message}`));
       },
 
       "mm.fill.booked"(ctx: Context<BookedFill>) {
@@ -365,11 +377,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           this.specErrors = results.filter((r): r is { ok: false; name: string; error: string } => !r.ok).map(({ name, error }) => ({ name, error }));
           for (const e of this.specErrors) this.logger.warn(e.error);
           const specs = new Map(results.filter((r): r is { ok: true; spec: BotSpec } => r.ok).map((r) => [r.spec.name, r.spec]));
+          // Bots removed from config keep their tags: their last orders' fills are still theirs.
           this.tags = new Map();
-          for (const name of specs.keys()) {
-            this.tags.set(botTag(name), { bot: name, role: "maker" });
-            this.tags.set(botTag(hedgeTagOf(name)), { bot: name, role: "hedge" });
-          }
+          this.addTags([...(await this.store.listBots()).map((r) => r.name), ...specs.keys()]);
           for (const name of [...this.runners.keys()]) {
             const spec = specs.get(name);
             // Any change of the bot's strategy, market or risk document restarts it with the new settings.
@@ -380,7 +390,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             if (!spec.enabled || this.runners.has(spec.name)) continue;
             const row = await this.store.getBot(spec.name);
             if (row && (row.state === "halted" || row.state === "paused")) continue;
-            const runner: Runner = { spec, bot: null, chain: Promise.resolve(), error: null, keeper: null as unknown as LeaseKeeper };
+            const runner: Runner = { spec, bot: null, chain: Promise.resolve(), error: null, seq: 0, catchUp: Promise.resolve(), keeper: null as unknown as LeaseKeeper };
             runner.keeper = new LeaseKeeper({
               store: this.leases,
               key: `bot:${spec.name}`,
@@ -413,15 +423,14 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           const takerLot = takerRules?.decimalRules.lotSize ?? null;
           // The strategy prices the maker quotes with the taker venue's fee.
           if (takerRules && spec.params.takerFee === undefined) rules.takerFee = takerRules.rules.takerFee;
-          const fills = await this.store.fillsOf(spec.name);
-          const ledger = new PositionLedger(spec.market.base, spec.market.quote);
-          for (const f of fills) ledger.apply(f);
           const row = await this.store.getBot(spec.name);
           if (row && (row.state === "halted" || row.state === "paused")) {
             // Halted or paused meanwhile (maybe by another node): leave it down, give the lease back.
             void this.retire(spec.name);
             return;
           }
+          // The snapshot plus only the fills booked after it.
+          const { ledger, seq, replayed } = await this.store.loadLedger(spec.name, spec.market.base, spec.market.quote, row);
           const strategy = createStrategy(spec.strategy, spec.params);
           const policy = orderPolicyOf(spec.strategy, spec.params);
           const labels = { bot: spec.name, exchange: spec.market.venue, symbol: spec.market.symbol };
@@ -467,7 +476,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             spec.strategy === "cross_exchange" && spec.reference ? hedgerFor(call, spec.name, spec.reference, takerLot, (spec.params.hedgeRetries as number | undefined) ?? 3) : null,
             { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
           );
-          bot.markSeen(fills.map((f) => f.tradeId));
+          bot.markSeen(replayed.map((f) => f.tradeId));
+          runner.seq = seq;
           runner.bot = bot;
           await this.store.saveBot({
             name: spec.name,
@@ -477,9 +487,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             state: "running",
             halt_reason: null,
             node_id: this.broker.nodeID,
-            ...ledgerColumns(ledger.snapshot(), row?.unrealized ?? "0"),
+            ...ledgerColumns(ledger.snapshot(), row?.unrealized ?? "0", seq),
             pnl_state: row?.pnl_state ?? null,
           });
+          // Fills booked while it was loading found no bot here: read them now.
+          await this.catchUp(runner);
           await bot.start();
           runner.error = null;
           this.broker.broadcast("mm.bot.started", { bot: spec.name, node: this.broker.nodeID });
@@ -502,7 +514,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         runner.bot = null;
         const halted = bot.state === "halted";
         await bot.stop();
-        await this.persistBot(bot).catch(() => undefined);
+        await this.persistBot(bot, runner.seq).catch(() => undefined);
         const state = reason === "paused" ? "paused" : halted ? "halted" : "stopped";
         await this.store.setBotState(bot.config.name, state, bot.haltReason, null).catch(() => undefined);
         this.broker.broadcast("mm.bot.stopped", { bot: bot.config.name, node: this.broker.nodeID, reason });
@@ -519,11 +531,48 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       },
 
       async bookFill(wire: WireFill) {
+        const key = `${wire.exchange}:${wire.tradeId}`;
+        if (!this.tags || this.recentFills.has(key)) return;
+        // The same trade delivered again while its booking is under way: wait for that one.
+        const pending = this.booking.get(key);
+        if (pending && (await pending.then(() => true, () => false))) return;
+        const work = this.book(wire, key);
+        this.booking.set(key, work);
+        try {
+          await work;
+        } finally {
+          if (this.booking.get(key) === work) this.booking.delete(key);
+        }
+      },
+
+      async book(wire: WireFill, key: string) {
+        const fill = await this.attribute(wire);
+        if (!fill) return;
+        const booked = await this.store.recordFill(fill);
+        // Remembered once in the table (a failed write is retried by the bus, so not before).
+        this.remember(key);
+        if (!booked) return;
+        // The node quoting the bot applies it (this one included).
+        await this.broker.broadcast("mm.fill.booked", booked, { groups: ["mm"] });
+        // Nobody quotes it (removed from config, stopped, halted): its snapshot takes the fill now.
+        if (!this.runners.get(booked.bot)?.bot && (await this.store.getBot(booked.bot))?.state !== "running") await this.store.settle(booked.bot);
+      },
+
+      /** The bot (and role) a fill belongs to by its client order id's tag; null for other orders. */
+      async attribute(wire: WireFill) {
         const id = wire.clientOrderId;
-        if (!id || !this.tags) return;
-        const owner = this.tags.get(id.slice(0, id.indexOf("-")));
-        if (!owner) return;
-        const booked: BookedFill = {
+        const dash = id ? id.indexOf("-") : -1;
+        if (!id || dash < 0) return null;
+        const tag = id.slice(0, dash);
+        let owner = this.tags.get(tag);
+        if (!owner && /^mm[0-9a-f]{8}$/.test(tag) && Date.now() - this.tagsReadAt > TAGS_REREAD_MS) {
+          // A bot's order we cannot place: maybe a bot another node started since our last sync.
+          this.tagsReadAt = Date.now();
+          this.addTags((await this.store.listBots()).map((r) => r.name));
+          owner = this.tags.get(tag);
+        }
+        if (!owner) return null;
+        return {
           bot: owner.bot,
           role: owner.role,
           exchange: wire.exchange,
@@ -537,19 +586,48 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           feeCurrency: wire.fee?.currency ?? null,
           ts: wire.timestamp,
         };
-        if (!(await this.store.recordFill(booked))) return;
-        // The node quoting the bot applies it (this one included).
-        await this.broker.broadcast("mm.fill.booked", booked, { groups: ["mm"] });
+      },
+
+      addTags(names: Iterable<string>) {
+        for (const name of names) {
+          this.tags.set(botTag(name), { bot: name, role: "maker" });
+          this.tags.set(botTag(hedgeTagOf(name)), { bot: name, role: "hedge" });
+        }
+      },
+
+      remember(key: string) {
+        this.recentFills.add(key);
+        if (this.recentFills.size > RECENT_FILLS) this.recentFills.delete(this.recentFills.values().next().value as string);
       },
 
       applyBooked(fill: BookedFill) {
-        const bot = this.runners.get(fill.bot)?.bot;
-        if (!bot) return;
+        this.remember(`${fill.exchange}:${fill.tradeId}`);
+        const runner = this.runners.get(fill.bot);
+        const bot = runner?.bot;
+        if (!runner || !bot) return;
+        if (fill.seq <= runner.seq) return; // already in the ledger
+        if (fill.seq !== runner.seq + 1) {
+          // A gap (a broadcast missed or overtaken): apply what mm_fills has, in order.
+          void this.catchUp(runner).catch((err: Error) => this.logger.warn(`bot ${fill.bot}: fills not read: ${err.message}`));
+          return;
+        }
+        runner.seq = fill.seq;
         const applied = fill.role === "hedge" ? bot.onHedgeFill(fill as AccountingFill) : bot.onFill(fill);
-        if (applied) void this.persistBot(bot).catch((err: Error) => this.logger.warn(`bot ${fill.bot} not saved: ${err.message}`));
+        if (applied) void this.persistBot(bot, runner.seq).catch((err: Error) => this.logger.warn(`bot ${fill.bot} not saved: ${err.message}`));
       },
 
-      async persistBot(bot: Bot) {
+      /** Applies the running bot's fills booked after its ledger's last one, in sequence order. */
+      catchUp(runner: Runner) {
+        const run = async () => {
+          if (!runner.bot) return;
+          for (const f of await this.store.fillsAfter(runner.spec.name, runner.seq)) this.applyBooked(f);
+        };
+        runner.catchUp = runner.catchUp.then(run, run);
+        return runner.catchUp;
+      },
+
+      /** Saves a bot's row; `seq` is the last fill its ledger holds (read in the same turn as its status). */
+      async persistBot(bot: Bot, seq: number) {
         const s = bot.status();
         // The timer calls this every few seconds: write only what changed since the last write.
         const fingerprint = JSON.stringify([s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), bot.pnl.state()]);
@@ -563,7 +641,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           state: s.state === "starting" ? "running" : s.state,
           halt_reason: s.haltReason,
           node_id: s.state === "running" ? this.broker.nodeID : null,
-          ...ledgerColumns(s.ledger, s.unrealized),
+          ...ledgerColumns(s.ledger, s.unrealized, seq),
           pnl_state: JSON.stringify(bot.pnl.state()),
         });
         await this.store.appendPnl(s.name, Date.now(), { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
@@ -629,6 +707,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.byReference = new Map();
       this.persisted = new Map();
       this.tags = new Map();
+      this.tagsReadAt = 0;
+      this.recentFills = new Set();
+      this.booking = new Map();
       this.specErrors = [];
       this.killed = null;
       this.syncing = Promise.resolve();
@@ -640,9 +721,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.store = new MarketMakerStore((this as unknown as { adapter: { model: never } }).adapter.model, sequelizeOf(this));
       this.leases = createLeaseStore(env, `${env.namespace}:mm`);
       this.persistTimer = setInterval(() => {
-        for (const s of this.localStatuses()) {
-          const bot = this.runners.get(s.name)?.bot;
-          if (bot) void this.persistBot(bot).catch((err: Error) => this.logger.warn(`bot ${s.name} not saved: ${err.message}`));
+        for (const [name, runner] of this.runners) {
+          if (runner.bot) void this.persistBot(runner.bot, runner.seq).catch((err: Error) => this.logger.warn(`bot ${name} not saved: ${err.message}`));
         }
       }, this.settings.persistIntervalMs);
       this.persistTimer.unref();

@@ -346,3 +346,43 @@ export class PnlTracker {
     return s;
   }
 }
+
+/** Money shown to people and metrics: exact inside, 12 decimal places out (averages can carry 40 digits). */
+export function money(x: string | number): string {
+  return str(new D(x).toDecimalPlaces(12));
+}
+
+/** One bot's ledger and mark-to-market, for a PnL report. */
+export interface BotPnl {
+  bot: string;
+  exchange: string;
+  symbol: string;
+  ledger: Pick<LedgerSnapshot, "position" | "avgEntryPrice" | "realized" | "feesPaid" | "volume" | "fills">;
+  unrealized: string;
+}
+
+/** Per-bot and total realized, unrealized and total PnL and fees (quote currency, `money` strings). */
+export function pnlReport(bots: BotPnl[]) {
+  let realized = new D(0);
+  let unrealized = new D(0);
+  let fees = new D(0);
+  const rows = bots.map(({ bot, exchange, symbol, ledger, unrealized: u }) => {
+    realized = realized.plus(ledger.realized);
+    unrealized = unrealized.plus(u);
+    fees = fees.plus(ledger.feesPaid);
+    return {
+      bot,
+      exchange,
+      symbol,
+      position: ledger.position,
+      avgEntryPrice: money(ledger.avgEntryPrice),
+      realized: money(ledger.realized),
+      unrealized: money(u),
+      total: money(str(new D(ledger.realized).plus(u))),
+      feesPaid: money(ledger.feesPaid),
+      volume: money(ledger.volume),
+      fills: ledger.fills,
+    };
+  });
+  return { bots: rows, total: { realized: money(str(realized)), unrealized: money(str(unrealized)), total: money(str(realized.plus(unrealized))), feesPaid: money(str(fees)) } };
+}

@@ -1,9 +1,16 @@
 /**
  * Persistence of the market-maker: bots' state and position snapshots, attributed fills
- * (idempotent on exchange + trade id, so the same fill arriving by event and by durable
- * bus is booked once), PnL history and the shared switches.
+ * (idempotent on exchange + trade id, so a redelivered fill is booked once), PnL history
+ * and the shared switches.
+ *
+ * Fills and snapshots: every fill of a bot gets the next number of the bot's gap-free
+ * sequence when it is booked (`seq`), and a bot's ledger applies its fills in that order.
+ * A snapshot in mm_bots carries `fill_seq`, the last fill it includes, written in the same
+ * row update as the ledger columns. So a bot is rebuilt from its snapshot plus the fills with
+ * a larger seq (`loadLedger`): a crash between booking a fill and saving the snapshot only
+ * leaves that fill to be applied on the next load, never lost or counted twice.
  */
-import { Op, UniqueConstraintError, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { Op, QueryTypes, UniqueConstraintError, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import {
   MM_CONTROLS_TABLE,
   MM_FILLS_TABLE,
@@ -12,7 +19,7 @@ import {
   mmFillColumns,
   mmPnlColumns,
 } from "../db/schemas/market-maker";
-import type { AccountingFill, LedgerSnapshot } from "./accounting";
+import { PositionLedger, type AccountingFill, type LedgerSnapshot } from "./accounting";
 
 export interface BotRow {
   name: string;
@@ -31,6 +38,10 @@ export interface BotRow {
   fills: number;
   pnl_state: string | null;
   updated_at: Date;
+  /** The ledger columns include exactly the bot's fills with seq <= fill_seq; null: a snapshot of before seq (rebuilt from all fills). */
+  fill_seq: number | null;
+  other_fees: string | null;
+  last_fill_at: number | string | null;
 }
 
 export interface FillRow {
@@ -46,14 +57,30 @@ export interface FillRow {
   fee_currency: string | null;
   role: string;
   timestamp: number;
+  seq: number | string;
 }
 
-export interface BookedFill extends AccountingFill {
+/** A fill attributed to a bot, before booking. */
+export interface AttributedFill extends AccountingFill {
   bot: string;
   exchange: string;
   symbol: string;
   clientOrderId: string | null;
   role: "maker" | "hedge";
+}
+
+/** A booked fill: `seq` is its place in the bot's sequence (1, 2, ...). */
+export interface BookedFill extends AttributedFill {
+  seq: number;
+}
+
+/** A bot's ledger as rebuilt from its snapshot, and what that took. */
+export interface LoadedLedger {
+  ledger: PositionLedger;
+  /** The last fill the ledger includes (0: none). */
+  seq: number;
+  /** The fills applied on top of the snapshot (all of them for a snapshot of before seq). */
+  replayed: BookedFill[];
 }
 
 export class MarketMakerStore {
@@ -63,36 +90,75 @@ export class MarketMakerStore {
 
   constructor(
     private readonly bots: ModelStatic<Model>,
-    sequelize: Sequelize,
+    private readonly sequelize: Sequelize,
   ) {
     this.fills = sequelize.define(MM_FILLS_TABLE, mmFillColumns, { tableName: MM_FILLS_TABLE, timestamps: false });
     this.pnl = sequelize.define(MM_PNL_TABLE, mmPnlColumns, { tableName: MM_PNL_TABLE, timestamps: false });
     this.controls = sequelize.define(MM_CONTROLS_TABLE, mmControlColumns, { tableName: MM_CONTROLS_TABLE, timestamps: false });
   }
 
-  /** Books a fill; false when it was booked before. */
-  async recordFill(fill: BookedFill): Promise<boolean> {
-    try {
-      await this.fills.create({
-        bot: fill.bot,
-        exchange: fill.exchange,
-        symbol: fill.symbol,
-        trade_id: fill.tradeId,
-        client_order_id: fill.clientOrderId,
-        side: fill.side,
-        price: fill.price,
-        amount: fill.amount,
-        fee_cost: fill.feeCost,
-        fee_currency: fill.feeCurrency,
-        role: fill.role,
-        timestamp: fill.ts,
-        created_at: new Date(),
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) return false;
-      throw err;
+  /**
+   * Books a fill as the next of its bot's sequence; null when it was booked before. One
+   * statement: the seq is MAX + 1 of the bot's fills, and the unique (bot, seq) index turns a
+   * concurrent booking of the same bot into a retry.
+   */
+  async recordFill(fill: AttributedFill): Promise<BookedFill | null> {
+    const t = MM_FILLS_TABLE;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const sql = `INSERT INTO ${t} (bot, exchange, symbol, trade_id, client_order_id, side, price, amount, fee_cost, fee_currency, role, timestamp, created_at, seq)
+           SELECT :bot, :exchange, :symbol, :tradeId, :clientOrderId, :side, :price, :amount, :feeCost, :feeCurrency, :role, :ts, :createdAt, COALESCE(MAX(seq), 0) + 1
+           FROM ${t} WHERE bot = :bot`;
+        const replacements = { ...fill, createdAt: new Date() };
+        if (this.sequelize.getDialect() === "postgres") {
+          const rows = (await this.sequelize.query(`${sql} RETURNING seq`, { type: QueryTypes.SELECT, replacements })) as Array<{ seq: number | string }>;
+          return { ...fill, seq: Number(rows[0].seq) };
+        }
+        // SQLite (sequelize cannot read RETURNING rows there): one writer, so read it back.
+        await this.sequelize.query(sql, { type: QueryTypes.INSERT, replacements });
+        const row = (await this.fills.findOne({ where: { exchange: fill.exchange, trade_id: fill.tradeId }, attributes: ["seq"], raw: true })) as unknown as { seq: number };
+        return { ...fill, seq: Number(row.seq) };
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+        // Booked before (exchange + trade id), or another node took this seq first: try the next.
+        if (await this.fills.count({ where: { exchange: fill.exchange, trade_id: fill.tradeId } })) return null;
+        if (attempt >= 50) throw err;
+      }
     }
+  }
+
+  /** A bot's fills with a seq above `after`, in seq order. */
+  async fillsAfter(bot: string, after: number): Promise<BookedFill[]> {
+    const rows = (await this.fills.findAll({ where: { bot, seq: { [Op.gt]: after } }, order: [["seq", "ASC"]], raw: true })) as unknown as FillRow[];
+    return rows.map(toBookedFill);
+  }
+
+  /**
+   * A bot's ledger: its snapshot (mm_bots) plus the fills booked after it. A snapshot of
+   * before seq (fill_seq null) is ignored and every fill replayed, once.
+   */
+  async loadLedger(bot: string, base: string, quote: string, row?: BotRow | null): Promise<LoadedLedger> {
+    const snap = row === undefined ? await this.getBot(bot) : row;
+    const from = snap && snap.fill_seq !== null && snap.fill_seq !== undefined ? Number(snap.fill_seq) : null;
+    const ledger = new PositionLedger(base, quote, from === null || !snap ? undefined : snapshotOf(snap, base, quote));
+    const replayed = await this.fillsAfter(bot, from ?? 0);
+    for (const f of replayed) ledger.apply(f);
+    return { ledger, seq: replayed.length ? replayed[replayed.length - 1].seq : (from ?? 0), replayed };
+  }
+
+  /**
+   * Brings the snapshot of a bot nobody is quoting up to its last booked fill (a removed,
+   * stopped or halted bot's late fills). Written only if the snapshot did not move meanwhile.
+   */
+  async settle(bot: string): Promise<BotRow | null> {
+    const row = await this.getBot(bot);
+    if (!row) return null;
+    const [base, quote] = row.symbol.split("/");
+    const { ledger, seq, replayed } = await this.loadLedger(bot, base, quote, row);
+    if (replayed.length === 0) return row;
+    const cols = ledgerColumns(ledger.snapshot(), row.unrealized, seq);
+    await this.bots.update({ ...cols, updated_at: new Date() }, { where: { name: bot, fill_seq: row.fill_seq === null ? { [Op.is]: null } : row.fill_seq } });
+    return { ...row, ...cols };
   }
 
   async fillsOf(bot: string, opts: { role?: "maker" | "hedge"; limit?: number; newestFirst?: boolean } = {}): Promise<BookedFill[]> {
@@ -168,11 +234,32 @@ function toBookedFill(r: FillRow): BookedFill {
     feeCurrency: r.fee_currency,
     ts: Number(r.timestamp),
     role: r.role as "maker" | "hedge",
+    seq: Number(r.seq),
   };
 }
 
-export function ledgerColumns(snap: LedgerSnapshot, unrealized: string) {
+/** The LedgerSnapshot a bot row holds. */
+export function snapshotOf(row: BotRow, base: string, quote: string): LedgerSnapshot {
   return {
+    base,
+    quote,
+    position: row.position,
+    avgEntryPrice: row.avg_entry_price,
+    realized: row.realized,
+    feesPaid: row.fees_paid,
+    volume: row.volume,
+    fills: Number(row.fills),
+    lastFillAt: row.last_fill_at === null || row.last_fill_at === undefined ? null : Number(row.last_fill_at),
+    otherFees: row.other_fees ? (JSON.parse(row.other_fees) as Record<string, string>) : {},
+  };
+}
+
+/** A snapshot's columns in mm_bots; `fillSeq` is the last fill it includes (always written with it). */
+export function ledgerColumns(snap: LedgerSnapshot, unrealized: string, fillSeq: number) {
+  return {
+    fill_seq: fillSeq,
+    other_fees: snap.otherFees && Object.keys(snap.otherFees).length ? JSON.stringify(snap.otherFees) : null,
+    last_fill_at: snap.lastFillAt,
     position: snap.position,
     avg_entry_price: snap.avgEntryPrice,
     realized: snap.realized,

@@ -124,14 +124,14 @@ describe("market-maker service on the paper exchange", () => {
     await until("one level a side", async () => (await botOrders("pmm-a")).length === 2);
   });
 
-  it("books a fill once, from the event and the durable bus, with average-cost PnL", async () => {
+  it("books a fill once (the durable bus books it; cex's event is no second booking), with average-cost PnL", async () => {
     const ours = await hitBid("pmm-a");
     let pnl: { bots: Array<{ bot: string; position: string; fills: number; feesPaid: string; realized: string }> } = { bots: [] };
     await until("fill booked", async () => {
       pnl = await broker.call("mm.pnl");
       return pnl.bots.find((b) => b.bot === "pmm-a")?.fills === 1;
     });
-    await sleep(300); // the second delivery (durable bus) must not count again
+    await sleep(300); // the event cex also emits must not count again
     const fills = (await broker.call("mm.fills", { bot: "pmm-a" })) as Array<{ side: string; price: string; amount: string; feeCost: string; feeCurrency: string }>;
     expect(fills).toHaveLength(1);
     expect(fills[0]).toMatchObject({ side: "buy", price: ours.price, amount: "0.001" });

@@ -34,6 +34,14 @@ export const mmBotColumns = {
   /** PnlTracker state (UTC day baseline, peak equity) as JSON. */
   pnl_state: { type: DataTypes.TEXT, allowNull: true },
   updated_at: { type: DataTypes.DATE, allowNull: false },
+  /**
+   * The ledger columns above include exactly this bot's fills with seq <= fill_seq (written in
+   * the same statement). Null: a snapshot from before 002, rebuilt once from every fill.
+   */
+  fill_seq: { type: DataTypes.INTEGER, allowNull: true },
+  /** LedgerSnapshot.otherFees as JSON (fees in currencies other than base and quote). */
+  other_fees: { type: DataTypes.TEXT, allowNull: true },
+  last_fill_at: { type: DataTypes.BIGINT, allowNull: true },
 };
 
 export const mmFillColumns = {
@@ -52,6 +60,12 @@ export const mmFillColumns = {
   role: { type: DataTypes.STRING(8), allowNull: false },
   timestamp: { type: DataTypes.BIGINT, allowNull: false },
   created_at: { type: DataTypes.DATE, allowNull: false },
+  /**
+   * 1, 2, 3 ... per bot in booking order, the order every ledger of the bot applies them in.
+   * Assigned as MAX(seq) + 1 in the INSERT itself; the unique (bot, seq) index makes a
+   * concurrent booking retry, so a seq is visible only after every smaller one is.
+   */
+  seq: { type: DataTypes.INTEGER, allowNull: true },
 };
 
 export const mmPnlColumns = {
@@ -74,8 +88,11 @@ export const mmMigrations: Migration[] = [
   {
     name: "001-mm-bots-fills-pnl-controls",
     async up(qi) {
-      await qi.createTable(MM_BOTS_TABLE, mmBotColumns);
-      await qi.createTable(MM_FILLS_TABLE, mmFillColumns);
+      // The columns as they were in 001 (002 adds the rest).
+      const { fill_seq: _a, other_fees: _b, last_fill_at: _c, ...bots } = mmBotColumns;
+      const { seq: _d, ...fills } = mmFillColumns;
+      await qi.createTable(MM_BOTS_TABLE, bots);
+      await qi.createTable(MM_FILLS_TABLE, fills);
       await qi.addIndex(MM_FILLS_TABLE, ["exchange", "trade_id"], { unique: true, name: "mm_fills_exchange_trade_id" });
       await qi.addIndex(MM_FILLS_TABLE, ["bot", "timestamp"], { name: "mm_fills_bot_timestamp" });
       await qi.createTable(MM_PNL_TABLE, mmPnlColumns);
@@ -87,6 +104,30 @@ export const mmMigrations: Migration[] = [
       await qi.dropTable(MM_PNL_TABLE);
       await qi.dropTable(MM_FILLS_TABLE);
       await qi.dropTable(MM_BOTS_TABLE);
+    },
+  },
+  {
+    // Snapshots that say which fills they include, so a bot restarts from its snapshot plus
+    // the fills booked after it instead of replaying its whole history.
+    name: "002-mm-fill-seq",
+    async up(qi, sequelize) {
+      await qi.addColumn(MM_FILLS_TABLE, "seq", { type: DataTypes.INTEGER, allowNull: true });
+      await qi.addColumn(MM_BOTS_TABLE, "fill_seq", { type: DataTypes.INTEGER, allowNull: true });
+      await qi.addColumn(MM_BOTS_TABLE, "other_fees", { type: DataTypes.TEXT, allowNull: true });
+      await qi.addColumn(MM_BOTS_TABLE, "last_fill_at", { type: DataTypes.BIGINT, allowNull: true });
+      // Existing fills get their sequence in the order the old replay applied them (timestamp, id).
+      await sequelize.query(
+        `UPDATE ${MM_FILLS_TABLE} SET seq = (SELECT COUNT(*) FROM ${MM_FILLS_TABLE} f WHERE f.bot = ${MM_FILLS_TABLE}.bot AND (f.timestamp < ${MM_FILLS_TABLE}.timestamp OR (f.timestamp = ${MM_FILLS_TABLE}.timestamp AND f.id <= ${MM_FILLS_TABLE}.id)))`,
+      );
+      await qi.addIndex(MM_FILLS_TABLE, ["bot", "seq"], { unique: true, name: "mm_fills_bot_seq" });
+      // fill_seq stays null on existing bots: their snapshot is rebuilt from all fills once.
+    },
+    async down(qi) {
+      await qi.removeIndex(MM_FILLS_TABLE, "mm_fills_bot_seq");
+      await qi.removeColumn(MM_BOTS_TABLE, "last_fill_at");
+      await qi.removeColumn(MM_BOTS_TABLE, "other_fees");
+      await qi.removeColumn(MM_BOTS_TABLE, "fill_seq");
+      await qi.removeColumn(MM_FILLS_TABLE, "seq");
     },
   },
 ];
