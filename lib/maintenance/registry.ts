@@ -1,13 +1,17 @@
 /** Which migrations each service owns (the lists the db mixin runs on each service's start). */
 import type { Migration } from "../db/migrations";
+import { arbitrageMigrations } from "../db/schemas/arbitrage";
 import { authMigrations } from "../db/schemas/auth";
 import { cexMigrations } from "../db/schemas/cex";
 import { configMigrations } from "../db/schemas/config";
+import { mmMigrations } from "../db/schemas/market-maker";
 
 export const MIGRATION_REGISTRY: Readonly<Record<string, Migration[]>> = {
+  arbitrage: arbitrageMigrations,
   auth: authMigrations,
   cex: cexMigrations,
   config: configMigrations,
+  "market-maker": mmMigrations,
 };
 
 export function migrationsOf(service: string, registry: Readonly<Record<string, Migration[]>> = MIGRATION_REGISTRY): Migration[] | null {
