@@ -44,8 +44,10 @@ import { createDbMixin, sequelizeOf } from "../mixins/db.mixin";
 export interface MarketMakerSettings extends ServiceSettingSchema {
   /** A bot's lease lives this long without renewal; a dead node's bots move after about this. */
   leaseTtlMs: number;
-  /** How often bot rows (unrealized PnL, equity baseline) are saved and PnL history appended. */
+  /** How often bot rows (unrealized PnL, equity baseline) are saved. */
   persistIntervalMs: number;
+  /** PnL history gets a point per fill, and otherwise at most one per bot this often (it is kept forever). */
+  pnlHistoryIntervalMs: number;
   /** Wait between attempts to read config while the config service is not reachable. */
   configRetryMs: number;
 }
@@ -66,6 +68,8 @@ interface Runner {
 interface Vars {
   /** What was last written for each bot (persistBot skips unchanged bots). */
   persisted: Map<string, string>;
+  /** Per bot: when its last PnL history point was written and how many fills it had. */
+  historyPoint: Map<string, { at: number; fills: number }>;
   store: MarketMakerStore;
   leases: LeaseStore;
   runners: Map<string, Runner>;
@@ -139,6 +143,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
     settings: {
       leaseTtlMs: 5_000,
       persistIntervalMs: 5_000,
+      pnlHistoryIntervalMs: 60_000,
       configRetryMs: 1_000,
       ...overrides,
     },
@@ -225,7 +230,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       pnlHistory: {
         rest: "GET /bots/:bot/pnl",
         role: "viewer",
-        summary: "A bot's PnL over time (sampled every persist interval and on fills)",
+        summary: "A bot's PnL over time: a point per fill, otherwise at most one a minute (pnlHistoryIntervalMs)",
         params: { bot: BOT, since: { type: "number", integer: true, min: 0, optional: true, convert: true } },
         async handler(ctx: Context<{ bot: string; since?: number }>) {
           return this.store.pnlHistory(ctx.params.bot, ctx.params.since ?? 0);
@@ -644,7 +649,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           ...ledgerColumns(s.ledger, s.unrealized, seq),
           pnl_state: JSON.stringify(bot.pnl.state()),
         });
-        await this.store.appendPnl(s.name, Date.now(), { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
+        const now = Date.now();
+        const last = this.historyPoint.get(s.name);
+        if (last && last.fills === s.ledger.fills && now - last.at < this.settings.pnlHistoryIntervalMs) return;
+        this.historyPoint.set(s.name, { at: now, fills: s.ledger.fills });
+        await this.store.appendPnl(s.name, now, { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
       },
 
       async raise(alert) {
@@ -706,6 +715,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.byMarket = new Map();
       this.byReference = new Map();
       this.persisted = new Map();
+      this.historyPoint = new Map();
       this.tags = new Map();
       this.tagsReadAt = 0;
       this.recentFills = new Set();

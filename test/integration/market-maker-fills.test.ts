@@ -136,6 +136,18 @@ describe("market-maker fill booking on PostgreSQL", () => {
     expect(await live("keep")).toMatchObject(await fullReplay("keep"));
   });
 
+  it("keeps PnL history to a point per fill (and one a minute), not one per persist interval", async () => {
+    const history = async () => ((await broker.call("mm.pnlHistory", { bot: "keep" })) as unknown[]).length;
+    await sleep(400); // a point for what is booked so far
+    const before = await history();
+    await sleep(1000); // five persist intervals: unrealized PnL moves with the paper market, no fill
+    expect(await history()).toBe(before);
+    const fillsBefore = (await live("keep"))?.fills ?? 0;
+    await send(wire("keep", "buy", "100", "0.001"));
+    await until("the fill applied", async () => (await live("keep"))?.fills === fillsBefore + 1);
+    await until("a point for the fill", async () => (await history()) === before + 1);
+  });
+
   it("books a removed bot's late fills under its name: visible in mm.fills and mm.pnl", async () => {
     await send(wire("gone", "buy", "100", "0.002", "0"));
     await until("gone's fill", async () => (await live("gone"))?.fills === 1);
