@@ -13,18 +13,17 @@ import {
   CLIENT_ORDER_ID_PATTERN,
   DECIMAL_PATTERN,
   PAPER_EXCHANGE_ID,
+  REPLACE_MAX_ORDERS,
   OrderStore,
   VenueRegistry,
   acquirePaperVenue,
+  cancelOrder,
   createRateLimitBackend,
   isCcxtExchange,
-  isOrderNotFound,
-  isTerminal,
   placeOrder,
   reconcileExchange,
+  replaceOrders,
   releasePaperVenue,
-  rowToWire,
-  syncOrderFills,
   toWireBalance,
   toWireBook,
   toWireFill,
@@ -36,6 +35,8 @@ import {
   type ExchangeCredentials,
   type PlaceOrderRequest,
   type RateLimitBackend,
+  type ReplaceDeps,
+  type ReplaceOrdersRequest,
   type ReconcileResult,
   type WireFill,
   type WireOrder,
@@ -72,6 +73,8 @@ interface CexVars {
 }
 
 interface CexMethods {
+  /** What lib/cex's placement, cancel and replace functions need from the service. */
+  orderDeps(): ReplaceDeps;
   credentials(exchange: string): Promise<ExchangeCredentials | undefined>;
   call<T>(exchange: string, fn: (client: ExchangeClient) => Promise<T>): Promise<T>;
   reconcile(exchange: string): Promise<ReconcileResult>;
@@ -210,7 +213,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
           timeInForce: { type: "enum", values: ["GTC", "IOC", "FOK", "PO"], optional: true },
         },
         async handler(ctx: Context<PlaceOrderRequest>) {
-          return placeOrder({ store: this.store, venue: (e) => this.venues.get(e), warn: (m) => this.logger.warn(m) }, ctx.params);
+          return placeOrder(this.orderDeps(), ctx.params);
         },
       },
 
@@ -220,33 +223,39 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
         summary: "Cancel an order by clientOrderId (or exchange id); an order that already filled is returned as closed",
         params: LOOKUP_PARAMS,
         async handler(ctx: Context<LookupParams>) {
-          const { exchange } = ctx.params;
-          if (!ctx.params.clientOrderId && !ctx.params.id) throw invalid("Give clientOrderId or id", "clientOrderId");
-          const row = await this.store.findRow(exchange, ctx.params);
-          if (row && isTerminal(row.status)) return rowToWire(row);
-          const id = row?.exchange_order_id ?? ctx.params.id;
-          const symbol = row?.symbol ?? ctx.params.symbol;
-          if (!id) throw new Errors.MoleculerClientError(`${exchange}: order ${ctx.params.clientOrderId} not found`, 404, "ORDER_NOT_FOUND", { exchange });
-          return this.venues.call(exchange, async (c, venue) => {
-            let order: Order;
-            try {
-              order = await c.cancelOrder(id, symbol);
-            } catch (err) {
-              if (!isOrderNotFound(err)) throw err;
-              // Already gone from the book: if it filled (or was canceled) meanwhile, that is the answer.
-              const fetched = await c.fetchOrder(id, symbol).catch(() => null);
-              if (!fetched || !isTerminal((fetched.status ?? "open") as WireOrder["status"])) throw err;
-              order = fetched;
-            }
-            const wire = toWireOrder(exchange, order);
-            const saved = await this.store.applyReport(exchange, row ? { ...wire, clientOrderId: row.client_order_id } : wire);
-            if (venue.live && row) {
-              await syncOrderFills(venue, this.store, [{ ...saved, timestamp: rowToWire(row).timestamp }]).catch((err) =>
-                this.logger.warn(`fills of ${exchange} order ${saved.clientOrderId} not synced yet: ${(err as Error).message}`),
-              );
-            }
-            return saved;
-          });
+          return cancelOrder(this.orderDeps(), ctx.params);
+        },
+      },
+
+      replaceOrders: {
+        rest: "POST /:exchange/orders/replace",
+        role: "trader",
+        summary: "A requote in one request: cancel orders (in parallel), then, only if every cancel succeeded or found the order gone, place orders (in parallel, each idempotent on clientOrderId); per-order results, one refusal never fails the batch",
+        params: {
+          exchange: EXCHANGE,
+          symbol: SYMBOL,
+          cancel: { type: "array", items: CLIENT_ORDER_ID, max: REPLACE_MAX_ORDERS, default: [] },
+          place: {
+            type: "array",
+            max: REPLACE_MAX_ORDERS,
+            default: [],
+            items: {
+              type: "object",
+              strict: "remove",
+              props: {
+                clientOrderId: CLIENT_ORDER_ID,
+                side: { type: "enum", values: ["buy", "sell"] },
+                type: { type: "enum", values: ["limit", "market"] },
+                amount: DECIMAL,
+                price: { ...DECIMAL, optional: true },
+                postOnly: { type: "boolean", optional: true },
+                timeInForce: { type: "enum", values: ["GTC", "IOC", "FOK", "PO"], optional: true },
+              },
+            },
+          },
+        },
+        async handler(ctx: Context<ReplaceOrdersRequest>) {
+          return replaceOrders(this.orderDeps(), ctx.params);
         },
       },
 
@@ -325,6 +334,10 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
     },
 
     methods: {
+      orderDeps() {
+        return { store: this.store, venues: this.venues, venue: (e: string) => this.venues.get(e), warn: (m: string) => this.logger.warn(m) };
+      },
+
       async credentials(exchange) {
         if (!isCcxtExchange(exchange)) throw unknownExchange(exchange);
         const docs = (await this.broker.call("config.list", { kind: "markets" })) as Array<{ body: { venue?: string; keyId?: string } }>;

@@ -2,17 +2,21 @@
  * What both tick→order benchmarks do (one process and across nodes): configure a PMM bot on
  * paper BTC/USDT whose quotes every 2-bps price move must replace, broadcast ticks the way
  * cex-price-feed does (`receivedAt` stamped at send), and measure each requote from the tick to
- * the venue's acknowledgement through `mm.quote.placed`.
+ * the venue's acknowledgement through `mm.quote.placed`. Both ends are stamped with a fractional
+ * wall clock (`performance.timeOrigin + performance.now()`: this process for the tick, the
+ * market-maker's node for the ack), so sub-millisecond latencies are not rounded to whole ms.
  */
 import Decimal from "decimal.js";
 import type { ServiceBroker } from "moleculer";
 
 const SYMBOL = "BTC/USDT";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Wall-clock ms with a sub-millisecond fraction, comparable across processes on one machine. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
 const PMM_PARAMS = { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001", orderRefreshTimeMs: 100, maxOrderAgeMs: 3_600_000 };
 
 export interface RequoteProbe {
-  /** tickReceivedAt → orderAckAt of every requote since the last reset, ms. */
+  /** tickReceivedAt → orderAckAt of every requote since the last reset, ms (fractional). */
   readonly latencies: number[];
   acked(): number;
   tick(i: number): void;
@@ -45,8 +49,8 @@ export async function startRequoteProbe(broker: ServiceBroker, listener: ReturnT
   await broker.call("config.set", { kind: "strategies", name: "bench", body: { market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 0, params: PMM_PARAMS } });
   const tick = (i: number) => {
     const mid = base.times(1 + (i % 2 === 0 ? 0.0002 : -0.0002));
-    const now = Date.now();
-    void broker.broadcast("price.cex.updated", { exchange: "paper", symbol: SYMBOL, bid: mid.times(0.9999).toFixed(2), ask: mid.times(1.0001).toFixed(2), mid: mid.toString(), bidSize: "1", askSize: "1", ts: now, receivedAt: now });
+    const receivedAt = preciseNow();
+    void broker.broadcast("price.cex.updated", { exchange: "paper", symbol: SYMBOL, bid: mid.times(0.9999).toFixed(2), ask: mid.times(1.0001).toFixed(2), mid: mid.toString(), bidSize: "1", askSize: "1", ts: Math.floor(receivedAt), receivedAt });
   };
   return {
     latencies: listener.latencies,

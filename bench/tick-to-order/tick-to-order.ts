@@ -3,7 +3,8 @@
  * price feed broadcasts it, `receivedAt` stamped at that moment), the market-maker bot
  * plans, checks risk, cancels its two resting quotes and places two new ones through the
  * cex service, and the paper venue acknowledges them. The bot reports each requote as
- * `mm.quote.placed {tickReceivedAt, orderAckAt}`; this prints p50/p99 of the difference.
+ * `mm.quote.placed {tickReceivedAt, orderAckAt}` (fractional ms); this prints p50/p99 of the difference.
+ * The bot's venue is the cex service: each requote is one `cex.replaceOrders` call (cancels, then places).
  * Every tick moves the price by 2 bps so every tick forces a cancel + replace.
  * Bounded: N ticks (default 500) or 60 s. Run after `npm run build`:
  *   node dist/bench/tick-to-order/tick-to-order.js [ticks]
@@ -38,8 +39,8 @@ async function main(): Promise<void> {
   fs.rmSync(dataDir, { recursive: true, force: true });
   const sorted = [...probe.latencies].sort((a, b) => a - b);
   console.log(`tick → requote acknowledged by the paper venue, one process (SQLite), ${sent} ticks in ${seconds.toFixed(1)} s`);
-  console.log(`  requotes measured ${sorted.length} (cancel 2 + place 2 each), bot requotes ${status.bots.find((b) => b.name === "bench")?.live?.requotes ?? "?"}`);
-  console.log(`  p50 ${percentile(sorted, 50)} ms  p99 ${percentile(sorted, 99)} ms  max ${sorted[sorted.length - 1]} ms`);
+  console.log(`  requotes measured ${sorted.length} (cex.replaceOrders: cancel 2, then place 2), bot requotes ${status.bots.find((b) => b.name === "bench")?.live?.requotes ?? "?"}`);
+  console.log(`  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms`);
 }
 
 main().catch((err) => {

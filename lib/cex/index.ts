@@ -1,4 +1,5 @@
 /** Exchange adapter layer: the paper venue and ccxt behind one interface, decimal strings at the edge. */
+export * from "./cancel";
 export * from "./client";
 export * from "./convert";
 export * from "./decimal";
@@ -10,4 +11,5 @@ export * from "./orders";
 export * from "./placement";
 export * from "./rate-limit";
 export * from "./reconcile";
+export * from "./replace";
 export * from "./venues";

@@ -174,6 +174,22 @@ export class OrderStore {
     return (await this.orders.findOne({ where, raw: true })) as OrderRow | null;
   }
 
+  /** The stored rows of several clientOrderIds at once (one query for those not in memory), by clientOrderId. */
+  async findRows(exchange: string, clientOrderIds: string[]): Promise<Map<string, OrderRow>> {
+    const found = new Map<string, OrderRow>();
+    const missing: string[] = [];
+    for (const clientOrderId of new Set(clientOrderIds)) {
+      const known = this.remembered(exchange, { clientOrderId });
+      if (known) found.set(clientOrderId, { ...known });
+      else missing.push(clientOrderId);
+    }
+    if (missing.length === 0) return found;
+    const where = { exchange, client_order_id: missing.length === 1 ? missing[0] : { [Op.in]: missing } };
+    const rows = (await this.orders.findAll({ where, raw: true })) as unknown as OrderRow[];
+    for (const row of rows) found.set(row.client_order_id, row);
+    return found;
+  }
+
   async openRows(exchange: string): Promise<OrderRow[]> {
     const rows = (await this.orders.findAll({ where: { exchange, status: { [Op.in]: ["open"] } }, raw: true })) as unknown as OrderRow[];
     const current = rows.map((row) => this.remembered(exchange, { clientOrderId: row.client_order_id }) ?? row);

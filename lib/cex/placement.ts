@@ -38,7 +38,11 @@ async function settledRow(store: OrderStore, exchange: string, clientOrderId: st
   }
 }
 
-export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, attempt = 0): Promise<WireOrder> {
+/**
+ * `lookup`: the stored row of this clientOrderId when the caller already asked for it (replaceOrders
+ * looks up all its places in one query while its cancels run); otherwise it is read here.
+ */
+export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, attempt = 0, lookup?: Promise<OrderRow | null>): Promise<WireOrder> {
   const { store } = deps;
   const { exchange, clientOrderId } = req;
   const settled = async (row: OrderRow | null): Promise<WireOrder> => {
@@ -50,7 +54,7 @@ export async function placeOrder(deps: PlacementDeps, req: PlaceOrderRequest, at
     if (!sameRequest(row, req)) throw conflict(`clientOrderId ${clientOrderId} is already used on ${exchange} by a different order`, { clientOrderId });
     return rowToWire(row);
   };
-  const existing = await store.findRow(exchange, { clientOrderId }).catch((err: Error) => {
+  const existing = await (lookup ?? store.findRow(exchange, { clientOrderId })).catch((err: Error) => {
     // The error's name only: a driver message is not shown to API callers.
     throw unavailable(`Orders cannot be stored right now (${err.name}); ${exchange} order ${clientOrderId} was not placed, retry`, { exchange, clientOrderId });
   });

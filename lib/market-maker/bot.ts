@@ -5,7 +5,9 @@
  *
  * Each requote: strategy → desired quotes → rounded to tick/lot → planned against live
  * orders (lib/market-maker/order-plan) → new orders checked by lib/risk → cancels sent and
- * awaited → new orders sent. Only one requote runs at a time; ticks arriving meanwhile
+ * awaited → new orders sent. A venue with `replace` (the cex service's replaceOrders) does both
+ * in one round trip, cancelling first and placing only if every cancel resolved; others get
+ * the cancels, then the places, as two rounds. Only one requote runs at a time; ticks arriving meanwhile
  * coalesce into one more requote, and none starts sooner than `minRequoteIntervalMs`
  * after the previous one. Because placements wait for the cancels, no new order leaves
  * while a cancel is in flight. Positions come only from fills (`onFill`), so a cancel
@@ -47,6 +49,28 @@ export interface BotVenue {
   openOrders(): Promise<VenueOrder[]>;
   /** Totals (free + locked) of the market's base and quote. */
   balance(): Promise<{ base: string; quote: string }>;
+  /**
+   * Optional: cancels then places in one round trip (the cex service's `replaceOrders`). The
+   * venue runs every cancel first and places only when each succeeded or found the order gone;
+   * per-order outcomes come back in the result, a refusal is never thrown.
+   */
+  replace?(cancel: string[], place: VenuePlacement[]): Promise<VenueReplaceResult>;
+}
+
+export type VenuePlacement = Parameters<BotVenue["place"]>[0];
+
+export interface VenueOrderError {
+  code?: number;
+  type?: string;
+  message: string;
+}
+
+export interface VenueReplaceResult {
+  /** ok: cancelled, or already gone from the venue (filled, cancelled, unknown). */
+  canceled: Array<{ clientOrderId: string; ok: boolean; order?: VenueOrder | null; error?: VenueOrderError }>;
+  placed: Array<{ clientOrderId: string; ok: boolean; order?: VenueOrder; error?: VenueOrderError }>;
+  /** A cancel failed: nothing was placed. */
+  placesSkipped: boolean;
 }
 
 /** Takes the other side of a maker fill on the taker venue (cross-exchange market making). */
@@ -56,12 +80,15 @@ export interface Hedger {
 
 export interface BotClock {
   now(): number;
+  /** Wall-clock ms with a fraction (sub-millisecond), for latency stamps such as `orderAckAt`; default `now()`. */
+  preciseNow?(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const SYSTEM_CLOCK: BotClock = {
   now: () => Date.now(),
+  preciseNow: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();
@@ -399,6 +426,10 @@ export class Bot {
         await this.cancelAll();
         return;
       }
+      if (this.venue.replace && (plan.cancel.length > 0 || plan.place.length > 0)) {
+        await this.replace(plan, risk, now, tickReceivedAt);
+        return;
+      }
       const cancelled = await Promise.all(plan.cancel.map((o) => this.cancelQuietly(o.clientOrderId)));
       if (cancelled.some((ok) => !ok)) return; // a cancel failed: place nothing until the book is known again
       // A tick arrived while the cancels were in flight: plan again on it rather than place stale quotes.
@@ -410,15 +441,70 @@ export class Bot {
       if (this.config.canQuote && !this.config.canQuote()) return;
       const allowed = new Set(risk.allowed);
       const placed = await Promise.all(plan.place.filter((q) => allowed.has(q)).map((q) => this.place(q, now)));
-      const ok = placed.filter((p): p is LiveOrder => p !== null);
-      if (ok.length > 0) {
-        const bid = ok.filter((o) => o.side === "buy").sort((a, b) => a.level - b.level)[0];
-        const ask = ok.filter((o) => o.side === "sell").sort((a, b) => a.level - b.level)[0];
-        this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt: this.clock.now() });
-      }
+      this.reportQuote(placed, tickReceivedAt);
     } catch (err) {
       this.events.warn?.(`bot ${this.config.name}: requote failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The requote in one round trip (`venue.replace`): the venue cancels first and places only if
+   * every cancel succeeded or found the order gone, so no new order is out while a cancel is
+   * unresolved. Bookkeeping as on the two-round path: the new orders are live from just before
+   * they are sent (a fill may come before the ack), cancelled ones leave `live`, a failed cancel
+   * stays and nothing is placed, refused or closed new orders are warned about and dropped.
+   */
+  private async replace(plan: Exclude<Decision, "quiet">["plan"], risk: RiskDecision, now: number, tickReceivedAt: number): Promise<void> {
+    const allowed = new Set(risk.allowed);
+    const quoting = this.state === "running" && risk.allowed.length > 0 && (!this.config.canQuote || this.config.canQuote());
+    const orders = quoting ? plan.place.filter((q) => allowed.has(q)).map((q) => this.newLiveOrder(q, now)) : [];
+    const cancel = plan.cancel.map((o) => o.clientOrderId);
+    if (cancel.length === 0 && orders.length === 0) return;
+    for (const o of orders) this.live.set(o.clientOrderId, o);
+    let result: VenueReplaceResult;
+    try {
+      result = await (this.venue.replace as NonNullable<BotVenue["replace"]>)(
+        cancel,
+        orders.map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, price: o.price, amount: o.amount })),
+      );
+    } catch (err) {
+      // Outcome unknown: the cancels are tried again by the next plan; the new orders are dropped as refused.
+      for (const o of orders) this.live.delete(o.clientOrderId);
+      this.events.warn?.(`bot ${this.config.name}: replace (cancel ${cancel.length}, place ${orders.length}) failed: ${(err as Error).message}`);
+      return;
+    }
+    for (const c of result.canceled) {
+      if (c.ok) this.live.delete(c.clientOrderId);
+      else this.events.warn?.(`bot ${this.config.name}: cancel ${c.clientOrderId} failed: ${c.error?.message ?? "unknown error"}`);
+    }
+    const acks = new Map(result.placed.map((p) => [p.clientOrderId, p]));
+    const placed = orders.map((o): LiveOrder | null => {
+      const ack = result.placesSkipped ? undefined : acks.get(o.clientOrderId);
+      if (!ack?.ok || !ack.order) {
+        this.live.delete(o.clientOrderId);
+        if (!result.placesSkipped) this.events.warn?.(`bot ${this.config.name}: ${o.side} ${o.amount}@${o.price} refused: ${ack?.error?.message ?? "no answer from the venue"}`);
+        return null;
+      }
+      // Fills (even immediate ones) arrive through onFill; a closed or rejected order simply stops being live.
+      if (ack.order.status !== "open" && ack.order.status !== "pending") this.live.delete(o.clientOrderId);
+      return this.live.has(o.clientOrderId) ? o : null;
+    });
+    this.reportQuote(placed, tickReceivedAt);
+  }
+
+  /** `quotePlaced` for the best bid and ask among the new orders the venue acknowledged (none: nothing to report). */
+  private reportQuote(placed: Array<LiveOrder | null>, tickReceivedAt: number): void {
+    const ok = placed.filter((p): p is LiveOrder => p !== null);
+    if (ok.length === 0) return;
+    const orderAckAt = this.clock.preciseNow ? this.clock.preciseNow() : this.clock.now();
+    const bid = ok.filter((o) => o.side === "buy").sort((a, b) => a.level - b.level)[0];
+    const ask = ok.filter((o) => o.side === "sell").sort((a, b) => a.level - b.level)[0];
+    this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt });
+  }
+
+  private newLiveOrder(q: RoundedQuote, now: number): LiveOrder {
+    const clientOrderId = (this.config.clientOrderId ?? newClientOrderId)(this.config.name);
+    return { clientOrderId, side: q.side, price: q.price, amount: q.amount, remaining: q.amount, placedAt: now, level: q.level, hanging: false };
   }
 
   /**
@@ -502,8 +588,8 @@ export class Bot {
   }
 
   private async place(q: RoundedQuote, now: number): Promise<LiveOrder | null> {
-    const clientOrderId = (this.config.clientOrderId ?? newClientOrderId)(this.config.name);
-    const order: LiveOrder = { clientOrderId, side: q.side, price: q.price, amount: q.amount, remaining: q.amount, placedAt: now, level: q.level, hanging: false };
+    const order = this.newLiveOrder(q, now);
+    const { clientOrderId } = order;
     this.live.set(clientOrderId, order);
     try {
       const ack = await this.venue.place({ clientOrderId, side: q.side, price: q.price, amount: q.amount });

@@ -4,7 +4,7 @@
  * `call` is the broker's call; nothing here knows about Moleculer beyond error codes.
  */
 import Decimal from "decimal.js";
-import { OrderGoneError, type BotVenue, type Hedger, type VenueOrder } from "./bot";
+import { OrderGoneError, type BotVenue, type Hedger, type VenueOrder, type VenueReplaceResult } from "./bot";
 import { newClientOrderId } from "./client-order-id";
 import type { MarketRef } from "./bot-spec";
 import type { MarketRules } from "../strategies/types";
@@ -31,6 +31,11 @@ export function cexVenue(call: Call, market: MarketRef): BotVenue {
         if (isNotFound(err)) throw new OrderGoneError((err as Error).message);
         throw err;
       }
+    },
+    async replace(cancel, place) {
+      // One request round: the cex node cancels, then places only if every cancel succeeded or the order was gone.
+      const orders = place.map((o) => ({ type: "limit", postOnly: true, ...o }));
+      return (await call("cex.replaceOrders", { exchange, symbol, cancel, place: orders })) as VenueReplaceResult;
     },
     async openOrders() {
       return (await call("cex.openOrders", { exchange, symbol })) as VenueOrder[];

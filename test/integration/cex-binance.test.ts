@@ -142,6 +142,46 @@ describe("cex service on the fake Binance", () => {
     expect(fills.filter((f) => f.clientOrderId === clientOrderId)).toHaveLength(1);
   });
 
+  it("replaceOrders: a cancel the exchange fails (503) skips every place; a filled order counts as gone", async () => {
+    type Batch = {
+      canceled: Array<{ clientOrderId: string; ok: boolean; gone?: boolean; order?: WireOrder; error?: { code: number; type: string; message: string } }>;
+      placed: Array<{ clientOrderId: string; ok: boolean; order?: WireOrder; error?: { code: number; type: string } }>;
+      placesSkipped: boolean;
+    };
+    const limit = { exchange: "binance", symbol: SYMBOL, type: "limit", amount: "0.01" };
+    const resting = cid("rep-rest");
+    const filled = cid("rep-fill");
+    await broker.call("cex.createOrder", { ...limit, side: "buy", price: "48000", clientOrderId: resting });
+    await broker.call("cex.createOrder", { ...limit, side: "buy", price: "48100", clientOrderId: filled });
+    fake.fillOrder(filled);
+    const next = cid("rep-next");
+    const batch = { exchange: "binance", symbol: SYMBOL, cancel: [resting, filled], place: [{ clientOrderId: next, side: "buy", type: "limit", price: "48200", amount: "0.01" }] };
+
+    fake.clearRequests();
+    fake.failNext(1, 503, undefined, { path: "/api/v3/order", method: "DELETE" });
+    const refused = await broker.call<Batch, object>("cex.replaceOrders", batch);
+    expect(refused.placesSkipped).toBe(true);
+    expect(refused.placed).toEqual([]);
+    const failed = refused.canceled.filter((c) => !c.ok);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].error).toMatchObject({ code: 503, type: "EXCHANGE_UNAVAILABLE" });
+    expect(fake.requests({ method: "POST", path: "/api/v3/order" })).toHaveLength(0); // nothing left for the venue
+    expect(fake.order(next)).toBeUndefined();
+
+    // Retried once the exchange answers: the resting order is cancelled, the filled one is gone (closed, its fill stored), the new one placed.
+    const ok = await broker.call<Batch, object>("cex.replaceOrders", batch);
+    expect(ok.placesSkipped).toBe(false);
+    expect(ok.canceled).toEqual([
+      { clientOrderId: resting, ok: true, order: expect.objectContaining({ status: "canceled" }) },
+      { clientOrderId: filled, ok: true, order: expect.objectContaining({ status: "closed", filled: "0.01" }) },
+    ]);
+    expect(ok.placed).toEqual([{ clientOrderId: next, ok: true, order: expect.objectContaining({ clientOrderId: next, status: "open", price: "48200" }) }]);
+    expect(fake.order(resting)).toMatchObject({ status: "CANCELED" });
+    expect(fake.order(next)).toMatchObject({ status: "NEW" });
+    expect(await rows(broker, "SELECT * FROM cex_fills WHERE client_order_id = ?", [filled])).toHaveLength(1);
+    await broker.call("cex.cancelOrder", { exchange: "binance", clientOrderId: next });
+  });
+
   it("maps refusals: insufficient balance 422, exchange down 503 retryable", async () => {
     const poor = await failure(broker.call("cex.createOrder", { exchange: "binance", symbol: SYMBOL, side: "buy", type: "limit", amount: "100", price: "49000", clientOrderId: cid("poor") }));
     expect(poor).toMatchObject({ code: 422, type: "INSUFFICIENT_FUNDS" });

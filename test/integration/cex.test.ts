@@ -131,8 +131,11 @@ describe("cex and fee services on the paper exchange", () => {
     const open = await broker.call<WireOrder[], object>("cex.openOrders", { exchange: "paper" });
     expect(open.filter((o) => o.clientOrderId === racedId)).toHaveLength(1);
     expect(open.filter((o) => o.clientOrderId === clientOrderId)).toHaveLength(1);
-    const rows = await sequelizeOf(broker.getLocalService("cex")).query("SELECT COUNT(*) AS n FROM cex_orders WHERE client_order_id IN (?, ?)", { replacements: [clientOrderId, racedId], type: QueryTypes.SELECT });
-    expect(Number((rows[0] as { n: number }).n)).toBe(2);
+    // Paper orders are written behind the answer: one row each once written, never two.
+    const count = async () => Number(((await sequelizeOf(broker.getLocalService("cex")).query("SELECT COUNT(*) AS n FROM cex_orders WHERE client_order_id IN (?, ?)", { replacements: [clientOrderId, racedId], type: QueryTypes.SELECT }))[0] as { n: number }).n);
+    await until(async () => (await count()) === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(2);
 
     // The same id for a different order is a conflict, not a silent success.
     await expect(broker.call("cex.createOrder", { ...req, side: "sell", price: "90000" })).rejects.toMatchObject({ code: 409, type: "CONFLICT" });
@@ -248,6 +251,7 @@ describe("cex and fee services on the paper exchange", () => {
     const req = { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: "30000" };
     const open = await broker.call<WireOrder, object>("cex.createOrder", { ...req, clientOrderId: resting });
     expect(open.status).toBe("open");
+    await until(async () => (await stored(resting))[0]?.status === "open"); // written behind the answer
     // The orders table is gone (as if the database were down) while the venue keeps trading.
     await db.query("ALTER TABLE cex_orders RENAME TO cex_orders_away");
     try {
@@ -265,6 +269,93 @@ describe("cex and fee services on the paper exchange", () => {
     await broker.call("cex.reconcile", { exchange: "paper" }); // retries the writes that failed
     await until(async () => (await stored(resting))[0]?.status === "canceled", 5000);
     expect(await stored(refused)).toEqual([]);
+  });
+
+  it("replaceOrders: cancels first (a filled or unknown order counts as gone), then places; a refused place fails only itself; a retry returns the same orders", async () => {
+    type Batch = {
+      canceled: Array<{ clientOrderId: string; ok: boolean; gone?: boolean; order?: WireOrder; error?: Failure }>;
+      placed: Array<{ clientOrderId: string; ok: boolean; order?: WireOrder; error?: { code: number; type: string; message: string } }>;
+      placesSkipped: boolean;
+    };
+    const limit = { exchange: "paper", symbol: "BTC/USDT", type: "limit", amount: "0.001" };
+    const restingA = cid("rep-a");
+    const restingB = cid("rep-b");
+    const filled = cid("rep-f");
+    const unknown = cid("rep-u");
+    await broker.call("cex.createOrder", { ...limit, side: "buy", price: "30000", clientOrderId: restingA });
+    await broker.call("cex.createOrder", { ...limit, side: "sell", price: "900000", clientOrderId: restingB });
+    const crossing = (Number(await bestAsk()) * 1.01).toFixed(2);
+    expect((await broker.call<WireOrder, object>("cex.createOrder", { ...limit, side: "buy", price: crossing, clientOrderId: filled })).status).toBe("closed");
+
+    const bid = cid("rep-bid");
+    const ask = cid("rep-ask");
+    const tiny = cid("rep-tiny");
+    const poor = cid("rep-poor");
+    const batch = {
+      exchange: "paper",
+      symbol: "BTC/USDT",
+      cancel: [restingA, restingB, filled, unknown],
+      place: [
+        { clientOrderId: bid, side: "buy", type: "limit", price: "30100", amount: "0.001", postOnly: true },
+        { clientOrderId: tiny, side: "buy", type: "limit", price: "30100", amount: "0.000001", postOnly: true }, // rounds to 0 at the lot
+        { clientOrderId: poor, side: "buy", type: "limit", price: "30100", amount: "1000000", postOnly: true }, // more than the balance
+        { clientOrderId: ask, side: "sell", type: "limit", price: "899000", amount: "0.001", postOnly: true },
+      ],
+    };
+    const first = await broker.call<Batch, object>("cex.replaceOrders", batch);
+    expect(first.placesSkipped).toBe(false);
+    expect(first.canceled).toEqual([
+      { clientOrderId: restingA, ok: true, order: expect.objectContaining({ clientOrderId: restingA, status: "canceled" }) },
+      { clientOrderId: restingB, ok: true, order: expect.objectContaining({ clientOrderId: restingB, status: "canceled" }) },
+      { clientOrderId: filled, ok: true, order: expect.objectContaining({ clientOrderId: filled, status: "closed", filled: "0.001" }) },
+      { clientOrderId: unknown, ok: true, gone: true },
+    ]);
+    expect(first.placed.map((p) => [p.clientOrderId, p.ok, p.order?.status ?? p.error?.type])).toEqual([
+      [bid, true, "open"],
+      [tiny, false, "VALIDATION_ERROR"],
+      [poor, false, "INSUFFICIENT_FUNDS"],
+      [ask, true, "open"],
+    ]);
+    expect(first.placed[1].error).toMatchObject({ code: 422, message: expect.stringContaining("amount") });
+    expect(first.placed[2].error).toMatchObject({ code: 422 });
+    expect(first.placed[0].order).toMatchObject({ side: "buy", price: "30100", amount: "0.001", remaining: "0.001" });
+
+    // The same batch again (a retry after a lost answer): the same two orders, nothing new at the venue.
+    const retry = await broker.call<Batch, object>("cex.replaceOrders", batch);
+    expect(retry.placesSkipped).toBe(false);
+    expect(retry.canceled.every((c) => c.ok)).toBe(true);
+    expect(retry.placed.map((p) => [p.clientOrderId, p.ok, p.order?.id ?? p.error?.type])).toEqual([
+      [bid, true, first.placed[0].order!.id],
+      [tiny, false, "VALIDATION_ERROR"],
+      [poor, false, "INSUFFICIENT_FUNDS"],
+      [ask, true, first.placed[3].order!.id],
+    ]);
+    const open = await broker.call<WireOrder[], object>("cex.openOrders", { exchange: "paper", symbol: "BTC/USDT" });
+    expect(open.filter((o) => o.clientOrderId === bid)).toHaveLength(1);
+    expect(open.filter((o) => o.clientOrderId === ask)).toHaveLength(1);
+    expect(open.map((o) => o.clientOrderId)).not.toContain(restingA);
+    expect(open.map((o) => o.clientOrderId)).not.toContain(restingB);
+    const rows = await sequelizeOf(broker.getLocalService("cex")).query("SELECT client_order_id, status FROM cex_orders WHERE client_order_id IN (?, ?, ?, ?) ORDER BY client_order_id", { replacements: [bid, ask, tiny, poor], type: QueryTypes.SELECT });
+    expect(rows).toHaveLength(2);
+
+    // Only cancels, only places, and nothing at all are fine too.
+    const onlyCancel = await broker.call<Batch, object>("cex.replaceOrders", { exchange: "paper", symbol: "BTC/USDT", cancel: [bid, ask] });
+    expect(onlyCancel).toEqual({ canceled: [expect.objectContaining({ clientOrderId: bid, ok: true }), expect.objectContaining({ clientOrderId: ask, ok: true })], placed: [], placesSkipped: false });
+    expect(await broker.call("cex.replaceOrders", { exchange: "paper", symbol: "BTC/USDT" })).toEqual({ canceled: [], placed: [], placesSkipped: false });
+  });
+
+  it("replaceOrders refuses bad params and unknown exchanges as a whole", async () => {
+    const place = (i: number) => ({ clientOrderId: cid(`rep-many-${i}`), side: "buy", type: "limit", price: "30000", amount: "0.001" });
+    const tooMany = await failure(broker.call("cex.replaceOrders", { exchange: "paper", symbol: "BTC/USDT", place: Array.from({ length: 51 }, (_, i) => place(i)) }));
+    expect(tooMany).toMatchObject({ code: 422, type: "VALIDATION_ERROR" });
+    expect(tooMany.data[0].field).toBe("place");
+    const badAmount = await failure(broker.call("cex.replaceOrders", { exchange: "paper", symbol: "BTC/USDT", place: [{ ...place(0), amount: "lots" }] }));
+    expect(badAmount).toMatchObject({ code: 422, type: "VALIDATION_ERROR" });
+    expect(badAmount.data[0].field).toBe("place[0].amount");
+    const badId = await failure(broker.call("cex.replaceOrders", { exchange: "paper", symbol: "BTC/USDT", cancel: ["no spaces allowed"] }));
+    expect(badId.data[0].field).toBe("cancel[0]");
+    const unknown = await failure(broker.call("cex.replaceOrders", { exchange: "kraken", symbol: "BTC/USDT", place: [place(1)] }));
+    expect(unknown).toMatchObject({ code: 404, type: "UNKNOWN_EXCHANGE" });
   });
 
   describe("through the gateway", () => {
@@ -304,6 +395,11 @@ describe("cex and fee services on the paper exchange", () => {
       const canceled = await http(base, "DELETE", `/api/v1/cex/paper/orders/${body.clientOrderId}`, { token: traderToken });
       expect(canceled.status).toBe(200);
       expect(canceled.body.status).toBe("canceled");
+      const replaced = await http(base, "POST", "/api/v1/cex/paper/orders/replace", { token: traderToken, body: { symbol: "BTC/USDT", cancel: [body.clientOrderId], place: [{ ...body, clientOrderId: cid("http-rep") }] } });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body).toMatchObject({ canceled: [{ clientOrderId: body.clientOrderId, ok: true }], placed: [{ ok: true, order: { status: "open" } }], placesSkipped: false });
+      expect((await http(base, "POST", "/api/v1/cex/paper/orders/replace", { token: viewerToken, body: { symbol: "BTC/USDT", cancel: [] } })).status).toBe(403);
+      await http(base, "DELETE", `/api/v1/cex/paper/orders/${replaced.body.placed[0].clientOrderId}`, { token: traderToken });
       const fees = await http(base, "GET", "/api/v1/fee/paper/BTC/USDT", { token: viewerToken });
       expect(fees.body).toMatchObject({ maker: "0.001", taker: "0.001" });
     });
@@ -311,7 +407,7 @@ describe("cex and fee services on the paper exchange", () => {
     it("documents the cex and fee routes in the OpenAPI document", async () => {
       const doc = await http(base, "GET", "/api/openapi.json");
       expect(doc.status).toBe(200);
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/cex/{exchange}/book/{base}/{quote}", "/api/v1/cex/{exchange}/orders", "/api/v1/fee/estimate", "/api/v1/fee/route"]));
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/cex/{exchange}/book/{base}/{quote}", "/api/v1/cex/{exchange}/orders", "/api/v1/cex/{exchange}/orders/replace", "/api/v1/fee/estimate", "/api/v1/fee/route"]));
       expect(doc.body.paths["/api/v1/cex/{exchange}/orders"].post).toBeDefined();
     });
   });

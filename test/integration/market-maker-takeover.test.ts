@@ -45,12 +45,17 @@ describe("one quoter per market across three market-maker nodes", () => {
   const recorder: Middleware = {
     name: "order-recorder",
     localAction(next: (ctx: Context) => Promise<unknown>, action: { name: string }) {
-      if (action.name !== "cex.createOrder" && action.name !== "cex.cancelOrder") return next;
+      if (action.name !== "cex.createOrder" && action.name !== "cex.cancelOrder" && action.name !== "cex.replaceOrders") return next;
       return (ctx: Context) => {
-        const p = ctx.params as { clientOrderId?: string };
-        if (p.clientOrderId?.startsWith(tag)) {
-          if (action.name === "cex.createOrder") placements.push({ node: ctx.nodeID as string, at: Date.now(), clientOrderId: p.clientOrderId });
-          else cancels.push({ node: ctx.nodeID as string, clientOrderId: p.clientOrderId });
+        const p = ctx.params as { clientOrderId?: string; cancel?: string[]; place?: Array<{ clientOrderId: string }> };
+        const node = ctx.nodeID as string;
+        if (action.name === "cex.replaceOrders") {
+          // A requote in one request: its cancels, then its placements.
+          for (const clientOrderId of p.cancel ?? []) if (clientOrderId.startsWith(tag)) cancels.push({ node, clientOrderId });
+          for (const o of p.place ?? []) if (o.clientOrderId.startsWith(tag)) placements.push({ node, at: Date.now(), clientOrderId: o.clientOrderId });
+        } else if (p.clientOrderId?.startsWith(tag)) {
+          if (action.name === "cex.createOrder") placements.push({ node, at: Date.now(), clientOrderId: p.clientOrderId });
+          else cancels.push({ node, clientOrderId: p.clientOrderId });
         }
         return next(ctx);
       };

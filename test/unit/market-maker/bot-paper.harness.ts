@@ -41,6 +41,8 @@ export class Harness {
   readonly bot: Bot;
   readonly counts = { placed: 0, refused: 0, cancelled: 0 };
   readonly warnings: string[] = [];
+  /** Every `quotePlaced` the bot reported. */
+  readonly quotes: Array<{ bid: string | null; ask: string | null; tickReceivedAt: number; orderAckAt: number }> = [];
   /** Every fill of the bot's account, in venue order (for delivering one twice). */
   readonly fills: BotFill[] = [];
   private readonly pending: BotFill[] = [];
@@ -76,7 +78,7 @@ export class Harness {
         clientOrderId: simulatedClientOrderIds(() => this.venue.now()),
       },
       opts.wrap ? opts.wrap(inner, this) : inner,
-      { warn: (m) => this.warnings.push(m) },
+      { warn: (m) => this.warnings.push(m), quotePlaced: (q) => this.quotes.push(q) },
       this.clock,
     );
   }
