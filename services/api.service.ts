@@ -4,7 +4,6 @@
  * action says `auth: false`, and the action's `role` is checked here, in one place.
  * The OpenAPI document is generated from the live routes and their param schemas.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -14,6 +13,7 @@ import swaggerUi from "swagger-ui-dist";
 import type { Principal } from "../lib/auth/access-tokens";
 import { PrincipalCache } from "../lib/auth/principal-cache";
 import { roleAllows } from "../lib/auth/roles";
+import { BearerMemo, type BearerEntry } from "../lib/api/bearer-memo";
 import { toErrorResponse } from "../lib/api/error-response";
 import { swaggerPage } from "../lib/api/swagger-page";
 import { collectRoutes } from "../lib/api/routes";
@@ -28,28 +28,18 @@ const API_PREFIX = "/api/v1";
 const SWAGGER_ASSETS = swaggerUi.getAbsoluteFSPath();
 const SWAGGER_FILES = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css.map"]);
 
-/** The request's bearer token, parsed once: the rate limiter and authenticate both need it. */
-function bearerToken(req: IncomingMessage & { $bearer?: string | null }): string | null {
+type BearerRequest = IncomingMessage & { $bearer?: BearerEntry | null };
+
+/** The request's parsed Authorization header (once per request: the rate limiter and authenticate both need it). */
+function bearerOf(memo: BearerMemo, req: BearerRequest): BearerEntry | null {
   if (req.$bearer !== undefined) return req.$bearer;
-  const match = req.headers.authorization ? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization) : null;
-  return (req.$bearer = match ? match[1] : null);
+  const header = req.headers.authorization;
+  return (req.$bearer = header ? memo.lookup(header) : null);
 }
 
 /** Rate-limit key: the caller's token when it sends one, else its address. */
-function createClientKey(): (req: IncomingMessage) => string {
-  // A client sends the same token on every request: hash it once.
-  const hashed = new Map<string, string>();
-  return (req) => {
-    const token = bearerToken(req);
-    if (!token) return `a:${req.socket.remoteAddress ?? "unknown"}`;
-    let key = hashed.get(token);
-    if (key === undefined) {
-      if (hashed.size >= 10_000) hashed.clear();
-      key = `t:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
-      hashed.set(token, key);
-    }
-    return key;
-  };
+function createClientKey(memo: BearerMemo): (req: IncomingMessage) => string {
+  return (req) => bearerOf(memo, req)?.key ?? `a:${req.socket.remoteAddress ?? "unknown"}`;
 }
 
 const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace"];
@@ -60,6 +50,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export default function createApiService(env: RuntimeEnv): ServiceSchema {
+  const bearers = new BearerMemo();
   const schema = {
     name: "api",
     mixins: [ApiGateway],
@@ -68,7 +59,7 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       port: env.apiPort,
       ip: env.apiHost,
       cors: env.corsOrigins ? { origin: env.corsOrigins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], credentials: false } : undefined,
-      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: createClientKey() },
+      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: createClientKey(bearers) },
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",
@@ -153,10 +144,11 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
     },
 
     methods: {
-      async authenticate(this: { principals: PrincipalCache }, ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Promise<Principal | null> {
-        const token = bearerToken(req);
+      // moleculer-web awaits the answer: a principal already known is returned as is (no promise).
+      authenticate(this: { principals: PrincipalCache }, ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Principal | null | Promise<Principal | null> {
+        const token = bearerOf(bearers, req)?.token;
         if (!token) return null;
-        return this.principals.resolve(token, async (t) => (await ctx.call("auth.resolveToken", { token: t })) as Principal | null);
+        return this.principals.get(token) ?? this.principals.resolve(token, async (t) => (await ctx.call("auth.resolveToken", { token: t })) as Principal | null);
       },
 
       authorize(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): void {

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       non2xx: acc[k].reduce((s, x) => s + x.non2xx, 0),
       errors: acc[k].reduce((s, x) => s + x.errors + x.timeouts, 0),
       perRound: acc[k].map((x) => Math.round(x.requests.average)),
-      serverCpuUsPerReq: Math.round(mean(cpu[k])),
+      serverCpuUsPerReq: Math.round(mean(cpu[k]) * 10) / 10,
     });
     const b = fig("bare");
     const m = fig("mmesh");
