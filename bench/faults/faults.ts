@@ -252,7 +252,12 @@ async function measure(fault: string, startedAt: number, restoredAt: number, out
 
   // Venue view: its fills since the fault vs cex_fills; the same clientOrderId on two venue orders; open orders unknown to cex_orders.
   const venueTrades = (await broker.call("cex.myTrades", { exchange: "paper", symbol: SYMBOL, since, limit: 1000 })) as WireFill[];
-  const dbTradeIds = new Set(fills.map((f) => f.trade_id));
+  // The load goes on: a trade newer than the last table read gets up to 10 s to be recorded before it counts as lost.
+  let dbTradeIds = new Set((await dbFills()).map((f) => f.trade_id));
+  for (const until = Date.now() + 10_000; venueTrades.some((t) => !dbTradeIds.has(t.tradeId)) && Date.now() < until; ) {
+    await sleep(500);
+    dbTradeIds = new Set((await dbFills()).map((f) => f.trade_id));
+  }
   const lostVenueToDb = venueTrades.filter((t) => !dbTradeIds.has(t.tradeId)).length;
   const open = await openOrders();
   const ordersByCid = new Map<string, Set<string>>();

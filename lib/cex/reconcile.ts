@@ -5,6 +5,7 @@
  * as orphans.
  */
 import { toWireOrder, type WireOrder } from "./convert";
+import { isOrderNotFound } from "./errors";
 import { syncOrderFills } from "./fill-sync";
 import { rowToWire, type OrderStore } from "./order-store";
 import { diffOpenOrders } from "./orders";
@@ -32,12 +33,16 @@ export async function reconcileExchange(venues: VenueRegistry, store: OrderStore
   const { vanished, orphans } = diffOpenOrders(stored, exchangeOpen);
   const resolved: WireOrder[] = [];
   for (const order of vanished) {
-    const fetched = await venues.call(exchange, (c) => c.fetchOrder(order.id!, order.symbol)).catch((err) => {
-      hooks.warn(`reconcile ${exchange}: order ${order.clientOrderId} could not be fetched: ${(err as Error).message}`);
-      return null;
-    });
-    if (!fetched) continue;
-    resolved.push(await store.applyReport(exchange, { ...toWireOrder(exchange, fetched), clientOrderId: order.clientOrderId }));
+    let report: WireOrder | null;
+    try {
+      report = toWireOrder(exchange, await venues.call(exchange, (c) => c.fetchOrder(order.id!, order.symbol)));
+    } catch (err) {
+      // An in-process venue that does not know the order is a new one: the order died with the process that held it.
+      const notFound = isOrderNotFound(err) || (err as { type?: string }).type === "ORDER_NOT_FOUND";
+      report = store.isInProcess(exchange) && notFound ? { ...order, status: "expired" } : null;
+      if (!report) hooks.warn(`reconcile ${exchange}: order ${order.clientOrderId} could not be fetched: ${(err as Error).message}`);
+    }
+    if (report) resolved.push(await store.applyReport(exchange, { ...report, clientOrderId: order.clientOrderId }));
   }
   let fills = 0;
   const venue = await venues.get(exchange);

@@ -189,6 +189,20 @@ describe("cex and fee services on the paper exchange", () => {
     await venueSide.cancelOrder(orphan.id, "ETH/USDT");
   });
 
+  it("reconciles paper orders of a previous process (unknown to this paper venue) as expired", async () => {
+    const clientOrderId = cid("previous");
+    const now = new Date();
+    await sequelizeOf(broker.getLocalService("cex")).query(
+      "INSERT INTO cex_orders (exchange, client_order_id, exchange_order_id, symbol, side, type, price, amount, filled, remaining, status, created_at, updated_at) VALUES ('paper', ?, '999999999', 'BTC/USDT', 'buy', 'limit', '30000', '0.001', '0', '0.001', 'open', ?, ?)",
+      { replacements: [clientOrderId, now, now] },
+    );
+    const result = await broker.call<{ resolved: WireOrder[] }, object>("cex.reconcile", { exchange: "paper" });
+    expect(result.resolved).toContainEqual(expect.objectContaining({ clientOrderId, status: "expired" }));
+    expect(await broker.call("cex.order", { exchange: "paper", clientOrderId }).catch(() => null)).toBeNull(); // the venue does not know it
+    const rows = await sequelizeOf(broker.getLocalService("cex")).query("SELECT status FROM cex_orders WHERE client_order_id = ?", { replacements: [clientOrderId], type: QueryTypes.SELECT });
+    expect(rows).toEqual([{ status: "expired" }]);
+  });
+
   it("maps exchange errors: insufficient funds 422, unknown symbol 404, bad amount 422 naming the field", async () => {
     const base = { exchange: "paper", side: "buy", type: "limit", price: "50000" };
     await expect(broker.call("cex.createOrder", { ...base, symbol: "BTC/USDT", amount: "1000", clientOrderId: cid("poor") })).rejects.toMatchObject({ code: 422, type: "INSUFFICIENT_FUNDS" });
