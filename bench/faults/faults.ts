@@ -199,6 +199,15 @@ async function loadLoop(): Promise<void> {
 }
 
 // ------------------------------------------------------------------ per-fault measurement
+/** The alerts raised and resolved since `startedAt`, as the table shows them. */
+function alertsSince(startedAt: number): string {
+  const raised = alerts.filter((a) => a.kind === "raised" && a.at >= startedAt);
+  const resolved = alerts.filter((a) => a.kind === "resolved" && a.at >= startedAt);
+  if (raised.length === 0) return "none";
+  const after = (at: number) => `+${((at - startedAt) / 1000).toFixed(1)} s`;
+  return `raised ${after(raised[0].at)} (${raised.map((a) => a.id ?? a.rule).join(", ")}); ${resolved.length > 0 ? `resolved ${after(resolved[0].at)}` : "not resolved"}`;
+}
+
 interface Row {
   fault: string;
   outage: string;
@@ -272,11 +281,7 @@ async function measure(fault: string, startedAt: number, restoredAt: number, out
   const orphans = open.filter((o) => !knownCids.has(o.clientOrderId) && !knownIds.has(o.id)).length;
   const rec = await api<{ checked: number; resolved: unknown[]; orphans: unknown[] }>("POST", "/api/v1/cex/paper/reconcile", {});
   const reconcile = rec.status === 200 ? `checked ${rec.body.checked}, resolved ${rec.body.resolved.length}, orphans ${rec.body.orphans.length}` : `HTTP ${rec.status}`;
-  const raised = alerts.filter((a) => a.kind === "raised" && a.at >= startedAt);
-  const resolved = alerts.filter((a) => a.kind === "resolved" && a.at >= startedAt);
-  const alert = raised.length === 0
-    ? "none"
-    : `raised +${((raised[0].at - startedAt) / 1000).toFixed(1)} s (${raised.map((a) => a.id ?? a.rule).join(", ")}); ${resolved.length > 0 ? `resolved +${((resolved[0].at - startedAt) / 1000).toFixed(1)} s` : "not resolved"}`;
+  const alert = alertsSince(startedAt);
   const row: Row = {
     fault, outage, fills: `${fills.length} (${botFills.length} bot)`, lostVenueToDb, lostDbToBus, lostBotBook, duplicateBusDeliveries, duplicates, orphans, reconcile, alert,
     quotingDuring: `${twoSidedDuring > 0 ? "two-sided" : "not seen two-sided"}; ${during} new quotes stored`, recoverMs, notes: notes.join("; "),
@@ -356,11 +361,7 @@ async function measureExchange(fault: string, startedAt: number, restoredAt: num
   if (alerts.some((a) => a.kind === "raised" && a.at >= startedAt)) {
     await until("alert resolved", async () => alerts.some((a) => a.kind === "resolved" && a.at >= startedAt), 15_000).catch(() => null);
   }
-  const raised = alerts.filter((a) => a.kind === "raised" && a.at >= startedAt);
-  const resolved = alerts.filter((a) => a.kind === "resolved" && a.at >= startedAt);
-  const alert = raised.length === 0
-    ? "none"
-    : `raised +${((raised[0].at - startedAt) / 1000).toFixed(1)} s (${raised.map((a) => a.id ?? a.rule).join(", ")}); ${resolved.length > 0 ? `resolved +${((resolved[0].at - startedAt) / 1000).toFixed(1)} s` : "not resolved"}`;
+  const alert = alertsSince(startedAt);
   const row: Row = {
     fault, outage, fills: `${fills.length} (binance)`, lostVenueToDb, lostDbToBus, lostBotBook: 0, duplicateBusDeliveries, duplicates, orphans, reconcile, alert,
     quotingDuring: `${placedDuring} binance orders placed during the fault`, recoverMs, notes: notes.join("; "),
