@@ -468,8 +468,10 @@ export class Bot {
         orders.map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, price: o.price, amount: o.amount })),
       );
     } catch (err) {
-      // Outcome unknown: the cancels are tried again by the next plan; the new orders are dropped as refused.
-      for (const o of orders) this.live.delete(o.clientOrderId);
+      // Outcome unknown (refusals come back per order, not thrown): the new orders may be resting.
+      // Kept as expired quotes, the next requote (next tick or timer, not at once: the venue may
+      // keep failing) cancels them, gone if never placed, so nothing rests without the bot knowing.
+      for (const o of orders) o.placedAt = Number.NEGATIVE_INFINITY;
       this.events.warn?.(`bot ${this.config.name}: replace (cancel ${cancel.length}, place ${orders.length}) failed: ${(err as Error).message}`);
       return;
     }

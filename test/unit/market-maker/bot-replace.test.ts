@@ -165,28 +165,47 @@ describe("Bot with a venue that replaces in one round", () => {
     await h.stop();
   });
 
-  it("a replace that throws (outcome unknown) places nothing the bot tracks and keeps the cancel targets live", async () => {
+  it("a replace whose answer is lost (outcome unknown) leaves nothing at the venue the bot does not know: the next requote cancels what may rest", async () => {
     const log = newLog();
-    let broken = false;
+    let mode: "ok" | "lost" | "refused" = "ok";
     const h = new Harness({
       params: PMM,
       wrap: (inner) => {
         const v = withReplace(log)(inner);
-        return { ...v, replace: (c, p) => (broken ? Promise.reject(new Error("request timed out")) : v.replace!(c, p)) };
+        return {
+          ...v,
+          replace: async (c, p) => {
+            if (mode === "refused") throw new Error("request timed out before it was sent");
+            const result = await v.replace!(c, p);
+            if (mode === "lost") throw new Error("request timed out"); // the venue did it; the answer is lost
+            return result;
+          },
+        };
       },
     });
     await h.start();
     await h.tickAt(0, 100);
-    const first = await h.resting();
-    broken = true;
+    mode = "lost";
     await h.tickAt(12_000, 100.5);
-    expect(liveIds(h)).toEqual(idsOf(first).sort());
     expect(h.warnings).toEqual([expect.stringContaining("replace (cancel 2, place 2) failed: request timed out")]);
-    broken = false;
+    mode = "ok";
     await h.tickAt(12_100, 100.5);
+    await h.tickAt(12_200, 100.5);
+    // Only the bot's current two quotes rest, and the bot knows exactly those.
     expect(quotesOf(await h.resting())).toEqual([
       ["buy", "99.49", "1"],
       ["sell", "101.51", "1"],
+    ]);
+    expect(liveIds(h)).toEqual(idsOf(await h.resting()).sort());
+
+    mode = "refused"; // nothing reached the venue this time
+    await h.tickAt(24_000, 101);
+    mode = "ok";
+    await h.tickAt(24_100, 101);
+    await h.tickAt(24_200, 101);
+    expect(quotesOf(await h.resting())).toEqual([
+      ["buy", "99.99", "1"],
+      ["sell", "102.01", "1"],
     ]);
     expect(liveIds(h)).toEqual(idsOf(await h.resting()).sort());
     await h.stop();
