@@ -68,6 +68,8 @@ interface Runner {
 interface Vars {
   /** What was last written for each bot (persistBot skips unchanged bots). */
   persisted: Map<string, string>;
+  /** Per bot: the tail of its row saves (one at a time, in order). */
+  saving: Map<string, Promise<unknown>>;
   /** Per bot: when its last PnL history point was written and how many fills it had. */
   historyPoint: Map<string, { at: number; fills: number }>;
   store: MarketMakerStore;
@@ -631,29 +633,44 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         return runner.catchUp;
       },
 
-      /** Saves a bot's row; `seq` is the last fill its ledger holds (read in the same turn as its status). */
+      /**
+       * Saves a bot's row; `seq` is the last fill its ledger holds (read in the same turn as its
+       * status). A bot's saves run one after another, in call order, so an older snapshot never
+       * lands after a newer one.
+       */
       async persistBot(bot: Bot, seq: number) {
         const s = bot.status();
+        const pnlState = JSON.stringify(bot.pnl.state());
         // The timer calls this every few seconds: write only what changed since the last write.
-        const fingerprint = JSON.stringify([s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), bot.pnl.state()]);
+        const fingerprint = JSON.stringify([seq, s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), pnlState]);
         if (this.persisted.get(s.name) === fingerprint) return;
         this.persisted.set(s.name, fingerprint);
-        await this.store.saveBot({
-          name: s.name,
-          exchange: s.exchange,
-          symbol: s.symbol,
-          strategy: s.strategy,
-          state: s.state === "starting" ? "running" : s.state,
-          halt_reason: s.haltReason,
-          node_id: s.state === "running" ? this.broker.nodeID : null,
-          ...ledgerColumns(s.ledger, s.unrealized, seq),
-          pnl_state: JSON.stringify(bot.pnl.state()),
-        });
-        const now = Date.now();
-        const last = this.historyPoint.get(s.name);
-        if (last && last.fills === s.ledger.fills && now - last.at < this.settings.pnlHistoryIntervalMs) return;
-        this.historyPoint.set(s.name, { at: now, fills: s.ledger.fills });
-        await this.store.appendPnl(s.name, now, { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
+        const write = async () => {
+          await this.store.saveBot({
+            name: s.name,
+            exchange: s.exchange,
+            symbol: s.symbol,
+            strategy: s.strategy,
+            state: s.state === "starting" ? "running" : s.state,
+            halt_reason: s.haltReason,
+            node_id: s.state === "running" ? this.broker.nodeID : null,
+            ...ledgerColumns(s.ledger, s.unrealized, seq),
+            pnl_state: pnlState,
+          });
+          const now = Date.now();
+          const last = this.historyPoint.get(s.name);
+          if (last && last.fills === s.ledger.fills && now - last.at < this.settings.pnlHistoryIntervalMs) return;
+          this.historyPoint.set(s.name, { at: now, fills: s.ledger.fills });
+          await this.store.appendPnl(s.name, now, { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
+        };
+        const run = (this.saving.get(s.name) ?? Promise.resolve()).then(write, write);
+        this.saving.set(s.name, run.catch(() => undefined));
+        try {
+          await run;
+        } catch (err) {
+          if (this.persisted.get(s.name) === fingerprint) this.persisted.delete(s.name); // written again next time
+          throw err;
+        }
       },
 
       async raise(alert) {
@@ -715,6 +732,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.byMarket = new Map();
       this.byReference = new Map();
       this.persisted = new Map();
+      this.saving = new Map();
       this.historyPoint = new Map();
       this.tags = new Map();
       this.tagsReadAt = 0;
