@@ -39,9 +39,9 @@ export function redact(text: string, secrets: Array<string | undefined | null> =
   return out.length > 500 ? `${out.slice(0, 500)}…` : out;
 }
 
-/** Whether `err` is ccxt's OrderNotFound (used to treat a cancel of a filled order as a fill). */
+/** Whether `err` is ccxt's OrderNotFound, raw or as mapExchangeError made it (404 ORDER_NOT_FOUND). */
 export function isOrderNotFound(err: unknown): boolean {
-  return is(err, "OrderNotFound");
+  return is(err, "OrderNotFound") || (err as { type?: unknown } | null)?.type === "ORDER_NOT_FOUND";
 }
 
 export function mapExchangeError(err: unknown, exchange: string, secrets: Array<string | undefined | null> = []): Error {

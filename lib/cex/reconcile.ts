@@ -38,8 +38,7 @@ export async function reconcileExchange(venues: VenueRegistry, store: OrderStore
       report = toWireOrder(exchange, await venues.call(exchange, (c) => c.fetchOrder(order.id!, order.symbol)));
     } catch (err) {
       // An in-process venue that does not know the order is a new one: the order died with the process that held it.
-      const notFound = isOrderNotFound(err) || (err as { type?: string }).type === "ORDER_NOT_FOUND";
-      report = store.isInProcess(exchange) && notFound ? { ...order, status: "expired" } : null;
+      report = store.isInProcess(exchange) && isOrderNotFound(err) ? { ...order, status: "expired" } : null;
       if (!report) hooks.warn(`reconcile ${exchange}: order ${order.clientOrderId} could not be fetched: ${(err as Error).message}`);
     }
     if (report) resolved.push(await store.applyReport(exchange, { ...report, clientOrderId: order.clientOrderId }));

@@ -9,6 +9,7 @@
  */
 import { cancelOrder, type CancelDeps } from "./cancel";
 import type { WireOrder } from "./convert";
+import { isOrderNotFound } from "./errors";
 import type { OrderRow } from "./order-store";
 import { placeOrder, type PlaceOrderRequest, type PlacementDeps } from "./placement";
 
@@ -68,9 +69,8 @@ async function cancelOne(deps: ReplaceDeps, exchange: string, symbol: string, cl
   try {
     return { clientOrderId, ok: true, order: await cancelOrder(deps, { exchange, symbol, clientOrderId }) };
   } catch (err) {
-    const error = orderError(err);
-    if (error.type === "ORDER_NOT_FOUND") return { clientOrderId, ok: true, gone: true };
-    return { clientOrderId, ok: false, error };
+    if (isOrderNotFound(err)) return { clientOrderId, ok: true, gone: true };
+    return { clientOrderId, ok: false, error: orderError(err) };
   }
 }
 

@@ -487,9 +487,7 @@ export class Bot {
         if (!result.placesSkipped) this.events.warn?.(`bot ${this.config.name}: ${o.side} ${o.amount}@${o.price} refused: ${ack?.error?.message ?? "no answer from the venue"}`);
         return null;
       }
-      // Fills (even immediate ones) arrive through onFill; a closed or rejected order simply stops being live.
-      if (ack.order.status !== "open" && ack.order.status !== "pending") this.live.delete(o.clientOrderId);
-      return this.live.has(o.clientOrderId) ? o : null;
+      return this.acknowledged(o, ack.order.status);
     });
     this.reportQuote(placed, tickReceivedAt);
   }
@@ -502,6 +500,12 @@ export class Bot {
     const bid = ok.filter((o) => o.side === "buy").sort((a, b) => a.level - b.level)[0];
     const ask = ok.filter((o) => o.side === "sell").sort((a, b) => a.level - b.level)[0];
     this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt });
+  }
+
+  /** The venue took `order`: it stays live while open (fills, even immediate ones, arrive through onFill); closed or rejected, it is done. */
+  private acknowledged(order: LiveOrder, status: string): LiveOrder | null {
+    if (status !== "open" && status !== "pending") this.live.delete(order.clientOrderId);
+    return this.live.has(order.clientOrderId) ? order : null;
   }
 
   private newLiveOrder(q: RoundedQuote, now: number): LiveOrder {
@@ -595,9 +599,7 @@ export class Bot {
     this.live.set(clientOrderId, order);
     try {
       const ack = await this.venue.place({ clientOrderId, side: q.side, price: q.price, amount: q.amount });
-      // Fills (even immediate ones) arrive through onFill; a closed or rejected order simply stops being live.
-      if (ack.status !== "open" && ack.status !== "pending") this.live.delete(clientOrderId);
-      return this.live.has(clientOrderId) ? order : null;
+      return this.acknowledged(order, ack.status);
     } catch (err) {
       this.live.delete(clientOrderId);
       this.events.warn?.(`bot ${this.config.name}: ${q.side} ${q.amount}@${q.price} refused: ${(err as Error).message}`);
