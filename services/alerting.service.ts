@@ -14,7 +14,9 @@
  *   arrive the same way. `alert.*` events are never evaluated.
  * - Metric rules: every `evaluateIntervalMs` the current values of this node's metric
  *   registry (`broker.metrics`, gauges and counters) named by the rules' subjects
- *   (`name` or `name{label="value"}`) are evaluated. Metrics must be enabled.
+ *   (`name` or `name{label="value"}`) are evaluated. Metrics must be enabled. A rule may
+ *   spell the name as /metrics shows it or as registered; the engine resolves it once
+ *   (a rule naming no registered metric is logged once and listed by `alerting.rules`).
  * - Publishing never throws into the caller: a notice the bus cannot take (RabbitMQ
  *   down, notification group not declared yet) waits in a bounded outbox, retried in
  *   order on every evaluation tick.
@@ -101,9 +103,9 @@ export default function createAlertingService(_env: RuntimeEnv, overrides: Parti
       rules: {
         rest: "GET /rules",
         role: "viewer",
-        summary: "The enabled alert rules this node evaluates",
+        summary: "The enabled alert rules this node evaluates, and the registered metric each metric rule reads (null: no such metric yet)",
         handler() {
-          return { loaded: this.rulesLoaded, rules: this.engine.ruleList() };
+          return { loaded: this.rulesLoaded, rules: this.engine.ruleList(), metrics: this.engine.metricStatus() };
         },
       },
 
@@ -241,11 +243,14 @@ export default function createAlertingService(_env: RuntimeEnv, overrides: Parti
 
       metricSamples() {
         const samples: MetricSample[] = [];
-        const registry = this.broker.metrics as unknown as { getMetric(name: string): { values: Map<string, MetricItem> } | null } | undefined;
-        if (!registry) return samples;
-        for (const name of this.engine.metricNames()) {
-          // A rule may name a metric as /metrics shows it (mmesh_server_up) or as registered (mmesh.server.up).
-          const metric = registry.getMetric(name) ?? registry.getMetric(name.replace(/_/g, "."));
+        const registry = this.broker.metrics as unknown as { store?: Map<string, { values: Map<string, MetricItem> }> } | undefined;
+        const store = registry?.store;
+        if (!store) return samples;
+        // Each rule's metric name (mmesh_server_up or mmesh.server.up) is resolved once by the engine.
+        const { read, missing } = this.engine.resolveMetrics(() => store.keys());
+        for (const rule of missing) this.logger.warn(`Alert rule ${rule.name}: no metric "${rule.subject}" is registered on this node (yet); evaluated once it appears`);
+        for (const name of read) {
+          const metric = store.get(name);
           if (!metric) continue;
           for (const item of metric.values.values()) {
             if (typeof item.value !== "number") continue; // histograms and info metrics are not evaluated

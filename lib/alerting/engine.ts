@@ -19,8 +19,14 @@
  *   forMs does not apply to event rules.
  *
  * Removing or disabling a rule resolves its firing alerts (reason "rule-removed").
+ *
+ * A metric rule's name is resolved once to the registered metric it means
+ * (selector.ts `resolveMetricName`: `mmesh_server_up` and `mmesh.server.up` both mean
+ * the metric registered as `mmesh.server.up`) and kept until the rule's subject changes:
+ * by `resolveMetrics(registry names)`, or else against the sample names of an
+ * evaluation. Until then the rule has no metric ("no such metric"; `metricStatus()`).
  */
-import { alertId, compare, eventLabels, eventValue, labelsMatch, parseSelector, renderMessage, resolvingEvent, type MetricSelector } from "./selector";
+import { alertId, compare, eventLabels, eventValue, labelsMatch, parseSelector, renderMessage, resolveMetricName, resolvingEvent, type MetricSelector } from "./selector";
 import type { AlertNotice, AlertRule, AlertState, EventSample, Labels, MetricSample } from "./types";
 
 interface Instance {
@@ -38,6 +44,10 @@ interface Instance {
 interface LoadedRule {
   rule: AlertRule;
   selector: MetricSelector | null;
+  /** The registered metric the selector's name resolved to; null until found. */
+  metric: string | null;
+  /** "No such metric" was reported (once per rule, see resolveMetrics). */
+  missingReported: boolean;
   resolvedBy: string | null;
   instances: Map<string, Instance>;
 }
@@ -95,13 +105,16 @@ export class AlertEngine {
     if (!rule.enabled) return old ? this.removeRule(rule.name, now) : [];
     let notices: AlertNotice[] = [];
     let instances = new Map<string, Instance>();
+    const same = old !== undefined && old.rule.source === rule.source && old.rule.subject === rule.subject;
     if (old) {
-      if (old.rule.source === rule.source && old.rule.subject === rule.subject) instances = old.instances;
+      if (same) instances = old.instances;
       else notices = this.removeRule(rule.name, now);
     }
     this.rules.set(rule.name, {
       rule,
       selector: rule.source === "metric" ? parseSelector(rule.subject) : null,
+      metric: same ? old.metric : null,
+      missingReported: same ? old.missingReported : false,
       resolvedBy: rule.source === "event" ? resolvingEvent(rule.subject) : null,
       instances,
     });
@@ -121,10 +134,35 @@ export class AlertEngine {
     return [...this.rules.values()].map((l) => l.rule);
   }
 
-  /** Metric names the metric rules read. */
-  metricNames(): Set<string> {
-    const out = new Set<string>();
-    for (const l of this.rules.values()) if (l.selector) out.add(l.selector.name);
+  /**
+   * Resolves the metric rules not resolved yet against the registered metric names
+   * (asked for only when some rule needs them) and returns the registered names the
+   * rules read, plus the rules newly found naming no registered metric (each rule is
+   * reported once; it is tried again on every call until its metric appears).
+   */
+  resolveMetrics(registered: () => Iterable<string>): { read: Set<string>; missing: AlertRule[] } {
+    const read = new Set<string>();
+    const missing: AlertRule[] = [];
+    let names: string[] | null = null;
+    for (const loaded of this.rules.values()) {
+      if (!loaded.selector) continue;
+      if (loaded.metric === null) {
+        names ??= [...registered()];
+        loaded.metric = resolveMetricName(loaded.selector.name, names);
+      }
+      if (loaded.metric !== null) read.add(loaded.metric);
+      else if (!loaded.missingReported) {
+        loaded.missingReported = true;
+        missing.push(loaded.rule);
+      }
+    }
+    return { read, missing };
+  }
+
+  /** Each metric rule with the registered metric it reads, null while no such metric is known. */
+  metricStatus(): Array<{ rule: string; subject: string; metric: string | null }> {
+    const out: Array<{ rule: string; subject: string; metric: string | null }> = [];
+    for (const l of this.rules.values()) if (l.selector) out.push({ rule: l.rule.name, subject: l.rule.subject, metric: l.metric });
     return out;
   }
 
@@ -139,14 +177,17 @@ export class AlertEngine {
     return out;
   }
 
-  /** One evaluation round of the metric rules over the current values. */
+  /** One evaluation round of the metric rules over the current values (samples named as registered). */
   evaluateMetrics(samples: MetricSample[], now: number): AlertNotice[] {
     const notices: AlertNotice[] = [];
+    let sampleNames: Set<string> | null = null;
     for (const loaded of this.rules.values()) {
       const { rule, selector } = loaded;
       if (!selector || !rule.condition) continue;
+      if (loaded.metric === null) loaded.metric = resolveMetricName(selector.name, (sampleNames ??= new Set(samples.map((s) => s.name))));
+      if (loaded.metric === null) continue;
       for (const sample of samples) {
-        if (sample.name !== selector.name || !labelsMatch(selector.labels, sample.labels) || !Number.isFinite(sample.value)) continue;
+        if (sample.name !== loaded.metric || !labelsMatch(selector.labels, sample.labels) || !Number.isFinite(sample.value)) continue;
         const inst = this.instance(loaded, sample.labels);
         inst.value = sample.value;
         inst.lastSeen = now;

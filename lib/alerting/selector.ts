@@ -5,6 +5,9 @@
  *   `name`                       every series of the gauge/counter `name`, one alert per label set;
  *   `name{label="v",other="w"}`  only the series whose labels include those values.
  * e.g. `mmesh_drawdown_ratio`, `mmesh_balance{exchange="paper",asset="USDT"}`.
+ * `name` may be spelled as Prometheus' /metrics shows it (`mmesh_server_up`) or as the
+ * metric is registered in Moleculer (`mmesh.server.up`); `resolveMetricName` maps it to
+ * the registered name, which the engine does once per rule.
  *
  * Event rules: `subject` is the event name. The event's labels (which alert instance
  * it belongs to) are taken from its payload: the string/number fields in LABEL_KEYS,
@@ -39,6 +42,32 @@ export function parseSelector(subject: string): MetricSelector | null {
     }
   }
   return { name, labels };
+}
+
+/** How Moleculer's Prometheus reporter shows a registered metric name: `.` and `-` become `_`. */
+export function exposedName(name: string): string {
+  return name.replace(/[.-]/g, "_");
+}
+
+/**
+ * The registered metric a rule's metric name means, null when none is registered:
+ *   1. the metric registered under exactly that name (`mmesh.server.up`; also `mmesh_test_ratio`
+ *      when it was registered with underscores);
+ *   2. else the metric Prometheus shows under the same name (`mmesh_server_up` → `mmesh.server.up`,
+ *      `moleculer_circuit_breaker_opened_active` → `moleculer.circuit-breaker.opened.active`).
+ *      Should several show the same (`a.b_c` and `a_b.c`), the all-dots spelling wins, else the
+ *      first in code-unit order: the answer never depends on registration order.
+ */
+export function resolveMetricName(name: string, registered: Iterable<string>): string | null {
+  const shown = exposedName(name);
+  const dotted = shown.replace(/_/g, ".");
+  let best: string | null = null;
+  for (const candidate of registered) {
+    if (candidate === name) return candidate;
+    if (exposedName(candidate) !== shown) continue;
+    if (best === null || candidate === dotted || (best !== dotted && candidate < best)) best = candidate;
+  }
+  return best;
 }
 
 export function labelsMatch(selector: Labels, labels: Labels): boolean {

@@ -9,8 +9,13 @@
  * sent, so the store's lease outlives our `held()` by at least the safety margin
  * (which absorbs clock-rate differences). A store error counts as "not renewed";
  * nothing ever throws out of the timers.
+ *
+ * The first attempt (start) is the keeper's own; after it the keeper joins the renewal
+ * round of its store, owner, ttl and period (round.ts): keepers of one node renew in one
+ * store call per period, each still told on its own when its lease is acquired or lost.
  */
 import { performance } from "node:perf_hooks";
+import { roundFor, type LeaseRound, type RoundMember } from "./round";
 import type { Lease, LeaseStore } from "./types";
 
 export interface LeaseKeeperOptions {
@@ -38,7 +43,8 @@ export class LeaseKeeper {
   private current: Lease | null = null;
   /** performance.now() until which the lease is ours for sure; 0 when not held. */
   private validUntil = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private round: LeaseRound | null = null;
+  private readonly member: RoundMember;
   private expiryTimer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private running = false;
@@ -52,6 +58,13 @@ export class LeaseKeeper {
     this.safetyMarginMs = opts.safetyMarginMs ?? Math.max(Math.round(this.ttlMs / 10), 20);
     if (this.safetyMarginMs < 0 || this.safetyMarginMs >= this.ttlMs / 2) throw new RangeError(`safetyMarginMs must be in [0, ttl/2), got ${this.safetyMarginMs}`);
     this.intervalMs = opts.intervalMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
+    this.member = {
+      key: this.key,
+      ready: () => this.running && this.inFlight === null,
+      held: () => this.held(),
+      settle: (renewing, sentAt, outcome) => this.settle(renewing, sentAt, outcome),
+      track: (work) => this.track(work),
+    };
   }
 
   /** True only while the lease is certainly ours (see the module comment). */
@@ -68,7 +81,13 @@ export class LeaseKeeper {
   start(): Promise<void> {
     if (this.running) return this.inFlight ?? Promise.resolve();
     this.running = true;
-    return this.tick();
+    const first = this.attempt();
+    this.track(first);
+    return first.then(() => {
+      if (!this.running || this.round) return;
+      this.round = roundFor(this.store, this.owner, this.ttlMs, this.intervalMs);
+      this.round.join(this.member);
+    });
   }
 
   /**
@@ -77,8 +96,8 @@ export class LeaseKeeper {
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.round?.leave(this.member);
+    this.round = null;
     await this.inFlight;
     const wasHeld = this.current !== null;
     const lease = this.current;
@@ -93,26 +112,34 @@ export class LeaseKeeper {
     if (wasHeld) this.notifyLost("stopped");
   }
 
-  private tick(): Promise<void> {
-    const run = this.attempt().finally(() => {
-      this.inFlight = null;
-      if (this.running) this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+  private track(work: Promise<void>): void {
+    this.inFlight = work;
+    void work.finally(() => {
+      if (this.inFlight === work) this.inFlight = null;
     });
-    this.inFlight = run;
-    return run;
   }
 
+  /** The keeper's own attempt (the first one, at start): acquire, or renew while held. */
   private async attempt(): Promise<void> {
     const renewing = this.held();
     const sentAt = performance.now();
-    let lease: Lease | null;
+    let outcome: Lease | null | Error;
     try {
-      lease = renewing ? await this.store.renew(this.key, this.owner, this.ttlMs) : await this.store.acquire(this.key, this.owner, this.ttlMs);
+      outcome = renewing ? await this.store.renew(this.key, this.owner, this.ttlMs) : await this.store.acquire(this.key, this.owner, this.ttlMs);
     } catch (err) {
+      outcome = err instanceof Error ? err : new Error(String(err));
+    }
+    this.settle(renewing, sentAt, outcome);
+  }
+
+  /** The answer to an acquire/renew request sent at `sentAt` (its own or its round's). */
+  private settle(renewing: boolean, sentAt: number, outcome: Lease | null | Error): void {
+    if (outcome instanceof Error) {
       // Not renewed: held() runs out on its own at validUntil (the expiry timer reports it).
-      this.error(err);
+      this.error(outcome);
       return;
     }
+    const lease = outcome;
     if (!this.running) {
       // stop() raced this attempt: keep what we got so stop() can release it.
       if (lease && lease.owner === this.owner) this.current = lease;

@@ -3,7 +3,7 @@
  * one table, so several keepers in one process exclude each other. For the embedded
  * default (one node); use Redis or PostgreSQL as soon as there are several nodes.
  */
-import { checkTtl, LeaseStoreClosedError, type Lease, type LeaseStore } from "./types";
+import { batchKeys, checkTtl, LeaseStoreClosedError, type Lease, type LeaseStore } from "./types";
 
 interface Entry {
   owner: string;
@@ -72,6 +72,23 @@ export class MemoryLeaseStore implements LeaseStore {
     if (!current || current.owner !== owner) return null;
     current.expiresAt = this.now() + ttlMs;
     return { key, ...current };
+  }
+
+  async acquireMany(keys: string[], owner: string, ttlMs: number): Promise<Map<string, Lease>> {
+    return this.many(keys, (key) => this.acquire(key, owner, ttlMs));
+  }
+
+  async renewMany(keys: string[], owner: string, ttlMs: number): Promise<Map<string, Lease>> {
+    return this.many(keys, (key) => this.renew(key, owner, ttlMs));
+  }
+
+  private async many(keys: string[], one: (key: string) => Promise<Lease | null>): Promise<Map<string, Lease>> {
+    const out = new Map<string, Lease>();
+    for (const key of batchKeys(keys)) {
+      const lease = await one(key);
+      if (lease) out.set(key, lease);
+    }
+    return out;
   }
 
   async release(key: string, owner: string): Promise<void> {

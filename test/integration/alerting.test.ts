@@ -163,6 +163,12 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
   it("raises a server-down alert from the monitoring probes when Redis becomes unreachable, and resolves it when it is back", async () => {
     await setRule("server-down", { source: "metric", subject: "mmesh_server_up", condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "critical", message: "{server} is down" });
     await waitFor(ruleLoaded("server-down"), 5000, "rule loaded");
+    // Also spelled as registered, and once with a name no metric has.
+    await setRule("server-down-registered", { source: "metric", subject: 'mmesh.server.up{server="redis"}', condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "info", message: "registered {server}" });
+    await setRule("server-typo", { source: "metric", subject: "mmesh_server_upp", condition: { op: "<", threshold: 1 }, forMs: 0, cooldownMs: 0, severity: "info", message: "typo" });
+    const metricOf = async (rule: string) => (await broker.call<{ metrics: Array<{ rule: string; metric: string | null }> }>("alerting.rules")).metrics.find((m) => m.rule === rule)?.metric;
+    await waitFor(async () => (await metricOf("server-down")) === "mmesh.server.up" && (await metricOf("server-down-registered")) === "mmesh.server.up", 5000, "both spellings resolved");
+    expect(await metricOf("server-typo")).toBeNull(); // no such metric: listed, nothing evaluated
     await new Promise((r) => setTimeout(r, 300)); // probes see Redis up
     expect(texts().some((t) => t.includes("redis is down"))).toBe(false);
 
@@ -172,6 +178,10 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     await redisLink.restore();
     await waitFor(() => texts().some((t) => t.includes("RESOLVED: redis is down")), 10_000, "server-down resolved");
     expect(texts().filter((t) => t.includes("CRITICAL: redis is down"))).toHaveLength(1);
+    await waitFor(() => texts().some((t) => t.includes("RESOLVED: registered redis")), 10_000, "the registered spelling raised and resolved too");
+    expect(texts().filter((t) => t.includes("INFO: registered redis"))).toHaveLength(1);
+    expect(texts().some((t) => t.includes("typo"))).toBe(false);
+    for (const name of ["server-down-registered", "server-typo"]) await broker.call("config.remove", { kind: "alerts", name });
   });
 
   it("watches Moleculer's $node.disconnected / $node.connected", async () => {

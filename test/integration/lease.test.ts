@@ -17,6 +17,36 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type StoreEnv = Pick<RuntimeEnv, "cacher" | "database">;
 
+/** The store with every method call counted by name. */
+function counted(store: LeaseStore): { store: LeaseStore; calls: Record<string, number> } {
+  const calls: Record<string, number> = {};
+  const proxy = new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls };
+}
+
+/** Requests the store sends to its server (PostgreSQL queries, Redis commands); null for memory. */
+function wireRequests(store: LeaseStore): (() => number) | null {
+  const inner = store as unknown as { pool?: { query: (...a: unknown[]) => unknown }; redis?: { sendCommand: (...a: unknown[]) => unknown } };
+  const [host, method] = inner.pool ? [inner.pool, "query" as const] : inner.redis ? [inner.redis, "sendCommand" as const] : [null, null];
+  if (!host || !method) return null;
+  let n = 0;
+  const original = (host as Record<string, (...a: unknown[]) => unknown>)[method].bind(host);
+  (host as Record<string, (...a: unknown[]) => unknown>)[method] = (...args: unknown[]) => {
+    n++;
+    return original(...args);
+  };
+  return () => n;
+}
+
 interface Backend {
   setup(): Promise<StoreEnv>;
   teardown(namespace: string): Promise<void>;
@@ -263,5 +293,88 @@ describe.each(backends)("lease store: %s", (name, backend) => {
       await a.stop();
       await b.stop();
     }
+  });
+  it("acquireMany/renewMany: one call for many keys; a lease taken by another owner is reported and not extended", async () => {
+    const [a, b] = [node(), node()];
+    const [short, long, other, fresh] = [key(), key(), key(), key()];
+    await a.acquire(short, "a", 150);
+    const held = (await a.acquire(long, "a", 10_000))!;
+    const others = (await b.acquire(other, "b", 10_000))!;
+    await sleep(220); // `short` expired on the store...
+    const taken = (await b.acquire(short, "b", 1000))!; // ...and another owner took it
+    const renewed = await a.renewMany([short, long, other, long, key()], "a", 60_000);
+    expect([...renewed.keys()]).toEqual([long]);
+    expect(renewed.get(long)).toMatchObject({ key: long, owner: "a", token: held.token });
+    expect(renewed.get(long)!.expiresAt).toBeGreaterThan(held.expiresAt + 40_000);
+    // Neither the taken lease nor another owner's was extended to a's 60 s.
+    const now = await b.holder(short);
+    expect(now).toMatchObject({ owner: "b", token: taken.token });
+    expect(now!.expiresAt).toBeLessThanOrEqual(taken.expiresAt + 5);
+    expect((await b.holder(other))!.expiresAt).toBeLessThanOrEqual(others.expiresAt + 5);
+    // acquireMany takes the free keys, renews its own (same token), leaves the others' alone.
+    const got = await b.acquireMany([short, long, fresh], "b", 1000);
+    expect([...got.keys()].sort()).toEqual([fresh, short].sort());
+    expect(got.get(short)).toMatchObject({ owner: "b", token: taken.token });
+    expect(got.get(fresh)).toMatchObject({ owner: "b", token: expect.any(Number) });
+    expect(await a.holder(long)).toMatchObject({ owner: "a", token: held.token });
+    expect(await a.renewMany([], "a", 1000)).toEqual(new Map());
+  });
+
+  it("LeaseKeeper: 50 leases of one node are renewed in one request per round and stay held past several TTLs against a standby node", async () => {
+    const ttl = 300;
+    const keys = Array.from({ length: 50 }, () => key());
+    const rawA = node();
+    const wire = wireRequests(rawA);
+    const { store: storeA, calls: callsA } = counted(rawA);
+    const { store: storeB, calls: callsB } = counted(node());
+    const lost: string[] = [];
+    const acquired: string[] = [];
+    const a = keys.map((k) => new LeaseKeeper({ store: storeA, key: k, owner: "node-a", ttlMs: ttl, onAcquired: () => acquired.push(k), onLost: (r) => lost.push(`${k}: ${r}`) }));
+    await Promise.all(a.map((kp) => kp.start()));
+    const b = keys.map((k) => new LeaseKeeper({ store: storeB, key: k, owner: "node-b", ttlMs: ttl }));
+    await Promise.all(b.map((kp) => kp.start()));
+    try {
+      expect(acquired).toHaveLength(50);
+      expect(a.every((kp) => kp.held())).toBe(true);
+      await sleep(a[0].intervalMs + 30); // one round done: scripts loaded, everyone in the round
+      const before = { a: { ...callsA }, b: { ...callsB }, wire: wire?.() ?? 0 };
+      const started = performance.now();
+      let gaps = 0;
+      let both = 0;
+      while (performance.now() - started < 4 * ttl) {
+        if (!a.every((kp) => kp.held())) gaps++;
+        if (b.some((kp) => kp.held())) both++;
+        await sleep(10);
+      }
+      const delta = (calls: Record<string, number>, was: Record<string, number>, m: string) => (calls[m] ?? 0) - (was[m] ?? 0);
+      const rounds = delta(callsA, before.a, "renewMany");
+      // 4 TTLs at ttl/3 per round: about 12 rounds, each ONE request for all 50 leases.
+      expect(rounds).toBeGreaterThanOrEqual(8);
+      expect(rounds).toBeLessThanOrEqual(14);
+      for (const m of ["renew", "acquire", "acquireMany"]) expect(delta(callsA, before.a, m)).toBe(0);
+      if (wire) expect(wire() - before.wire).toBe(rounds);
+      // The standby node asks for all 50 in one request per round too.
+      expect(delta(callsB, before.b, "acquireMany")).toBeGreaterThanOrEqual(8);
+      expect(delta(callsB, before.b, "acquireMany")).toBeLessThanOrEqual(14);
+      expect(delta(callsB, before.b, "acquire")).toBe(0);
+      expect(gaps).toBe(0);
+      expect(both).toBe(0);
+      expect(lost).toEqual([]);
+      // One lease taken from under node-a: only that keeper reports the loss, at the next round.
+      const thief = node();
+      await thief.release(keys[7], "node-a"); // impersonates the owner: outside the protocol
+      expect(await thief.acquire(keys[7], "thief", 5000)).toMatchObject({ owner: "thief" });
+      const until = performance.now() + a[7].intervalMs + 300;
+      while (a[7].held() && performance.now() < until) await sleep(5);
+      expect(a[7].held()).toBe(false);
+      expect(lost).toEqual([`${keys[7]}: renew refused: the lease was taken or released`]);
+      await sleep(a[0].intervalMs + 30);
+      expect(a.filter((kp) => kp.held())).toHaveLength(49);
+      expect(await thief.holder(keys[7])).toMatchObject({ owner: "thief" });
+    } finally {
+      await Promise.all([...a, ...b].map((kp) => kp.stop()));
+    }
+    // stop() released every lease: node-b's keepers are stopped too, so all are free.
+    for (const k of keys.slice(0, 5)) expect(await storeB.holder(k)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { AlertEngine, RuleError, parseSelector, renderMessage, resolvingEvent, ruleFromDocument, type AlertRule } from "../../../lib/alerting";
+import { AlertEngine, RuleError, parseSelector, renderMessage, resolveMetricName, resolvingEvent, ruleFromDocument, type AlertRule } from "../../../lib/alerting";
 
 const rule = (over: Partial<AlertRule> & Pick<AlertRule, "name">): AlertRule => ({
   source: "metric",
@@ -141,5 +141,66 @@ describe("selectors and messages", () => {
 
   it("fills placeholders", () => {
     expect(renderMessage("{value}/{threshold} {a} {zz}", { value: 1, threshold: null, labels: { a: "x" } })).toBe("1/n/a x {zz}");
+  });
+});
+
+describe("alert engine: metric names resolved once per rule", () => {
+  const up = (over: Partial<AlertRule> & Pick<AlertRule, "name">) => rule({ condition: { op: "<", threshold: 1 }, message: "{server} down", ...over });
+  const REGISTERED = ["os.memory.free", "mmesh.server.up", "moleculer.circuit-breaker.opened.active", "mmesh_test_ratio", "mmesh.test.ratio"];
+
+  it("the Prometheus spelling and the registered name select the same metric, and the registry is read once", () => {
+    const e = new AlertEngine();
+    e.setRules([up({ name: "shown", subject: 'mmesh_server_up{server="redis"}' }), up({ name: "registered", subject: 'mmesh.server.up{server="redis"}' })], 0);
+    let asked = 0;
+    const registry = () => (asked++, REGISTERED);
+    expect(e.resolveMetrics(registry)).toEqual({ read: new Set(["mmesh.server.up"]), missing: [] });
+    expect(e.resolveMetrics(registry).read).toEqual(new Set(["mmesh.server.up"]));
+    expect(asked).toBe(1); // resolved once, not per evaluation
+    expect(e.metricStatus()).toEqual([
+      { rule: "shown", subject: 'mmesh_server_up{server="redis"}', metric: "mmesh.server.up" },
+      { rule: "registered", subject: 'mmesh.server.up{server="redis"}', metric: "mmesh.server.up" },
+    ]);
+    const out = e.evaluateMetrics([{ name: "mmesh.server.up", labels: { server: "redis" }, value: 0 }, { name: "mmesh.server.up", labels: { server: "nats" }, value: 0 }], 0);
+    expect(out.map((n) => n.alertId).sort()).toEqual(["registered{server=redis}", "shown{server=redis}"]);
+  });
+
+  it("without a registry, resolves against the samples' names the same way", () => {
+    const e = new AlertEngine();
+    e.setRules([up({ name: "shown", subject: "mmesh_server_up" })], 0);
+    expect(e.evaluateMetrics([{ name: "mmesh.server.up", labels: { server: "pg" }, value: 0 }], 0)).toMatchObject([{ kind: "raised", alertId: "shown{server=pg}" }]);
+    expect(e.metricStatus()).toMatchObject([{ metric: "mmesh.server.up" }]);
+  });
+
+  it("picks the exact registered name first, then the one /metrics shows under that name, independent of registration order", () => {
+    expect(resolveMetricName("mmesh_test_ratio", REGISTERED)).toBe("mmesh_test_ratio"); // registered with underscores
+    expect(resolveMetricName("mmesh.test.ratio", REGISTERED)).toBe("mmesh.test.ratio");
+    expect(resolveMetricName("os_memory_free", REGISTERED)).toBe("os.memory.free");
+    expect(resolveMetricName("moleculer_circuit_breaker_opened_active", REGISTERED)).toBe("moleculer.circuit-breaker.opened.active");
+    expect(resolveMetricName("mmesh.server_up", REGISTERED)).toBe("mmesh.server.up"); // the same series on /metrics
+    expect(resolveMetricName("a_b_c", ["a_b.c", "a.b.c", "a.b_c"])).toBe("a.b.c");
+    expect(resolveMetricName("a_b_c", ["a_b.c", "a.b_c"])).toBe("a.b_c");
+    expect(resolveMetricName("a_b_c", ["a.b_c", "a_b.c"])).toBe("a.b_c");
+    expect(resolveMetricName("mmesh_server_down", REGISTERED)).toBeNull();
+  });
+
+  it("a rule naming no registered metric is reported once, evaluates nothing, and resolves when the metric is registered later", () => {
+    const e = new AlertEngine();
+    e.setRules([up({ name: "late", subject: "mmesh_late_gauge" })], 0);
+    const registered = ["os.memory.free"];
+    const first = e.resolveMetrics(() => registered);
+    expect(first.read).toEqual(new Set());
+    expect(first.missing.map((r) => r.name)).toEqual(["late"]);
+    expect(e.resolveMetrics(() => registered).missing).toEqual([]); // reported once
+    expect(e.metricStatus()).toEqual([{ rule: "late", subject: "mmesh_late_gauge", metric: null }]);
+    expect(e.evaluateMetrics([{ name: "os.memory.free", labels: {}, value: 0 }], 0)).toEqual([]);
+    registered.push("mmesh.late.gauge");
+    expect(e.resolveMetrics(() => registered).read).toEqual(new Set(["mmesh.late.gauge"]));
+    expect(e.evaluateMetrics([{ name: "mmesh.late.gauge", labels: {}, value: 0 }], 1)).toMatchObject([{ kind: "raised", alertId: "late" }]);
+    // A changed subject is resolved afresh; an unchanged one keeps its metric.
+    e.upsertRule(up({ name: "late", subject: "mmesh_late_gauge", severity: "info" }), 2);
+    expect(e.metricStatus()[0].metric).toBe("mmesh.late.gauge");
+    e.upsertRule(up({ name: "late", subject: "os_memory_free" }), 3);
+    expect(e.metricStatus()[0].metric).toBeNull();
+    expect(e.resolveMetrics(() => registered).read).toEqual(new Set(["os.memory.free"]));
   });
 });
