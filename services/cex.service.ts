@@ -69,6 +69,8 @@ interface CexVars {
   rateLimit: RateLimitBackend;
   reconcileTimer: NodeJS.Timeout | null;
   background: Promise<unknown>;
+  /** The store's loadKnownIds while it runs or after it succeeded; null before, or after a failure. */
+  knownIdsLoading: Promise<void> | null;
   detachPaper: (() => void) | null;
 }
 
@@ -79,6 +81,7 @@ interface CexMethods {
   call<T>(exchange: string, fn: (client: ExchangeClient) => Promise<T>): Promise<T>;
   reconcile(exchange: string): Promise<ReconcileResult>;
   reconcileAll(exchanges?: string[]): Promise<void>;
+  loadKnownIds(): void;
 }
 
 type LookupParams = { exchange: string; clientOrderId?: string; id?: string; symbol?: string };
@@ -360,6 +363,18 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
         });
       },
 
+      /** Fills the store's filter of known paper clientOrderIds in the background (again on the reconcile timer until it succeeds). */
+      loadKnownIds() {
+        if (this.knownIdsLoading) return;
+        this.knownIdsLoading = this.store.loadKnownIds().then(
+          (n) => this.logger.debug(`${n} known paper clientOrderIds loaded`),
+          (err) => {
+            this.knownIdsLoading = null;
+            this.logger.warn(`known paper clientOrderIds not loaded yet (every new paper order is looked up meanwhile): ${(err as Error).message}`);
+          },
+        );
+      },
+
       async reconcileAll(exchanges) {
         const names = exchanges ?? [...new Set([PAPER_EXCHANGE_ID, ...(await this.store.exchangesWithOpenOrders())])];
         for (const exchange of names) {
@@ -375,6 +390,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
     created() {
       this.reconcileTimer = null;
       this.background = Promise.resolve();
+      this.knownIdsLoading = null;
       this.detachPaper = null;
     },
 
@@ -399,7 +415,8 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
           }
         },
         writeFailed: (message) => this.logger.warn(message),
-      }, { pendingWaitMs: this.settings.pendingWaitMs, inProcess: (exchange) => exchange === PAPER_EXCHANGE_ID });
+      }, { pendingWaitMs: this.settings.pendingWaitMs, inProcess: [PAPER_EXCHANGE_ID] });
+      this.loadKnownIds();
 
       acquirePaperVenue(env.paperExtraMarkets);
       const paper = (await this.venues.get(PAPER_EXCHANGE_ID)).client as ExchangeClient & {
@@ -431,7 +448,10 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
           .catch((err) => this.logger.warn(`start-up reconcile of ${live.join(", ")} skipped: ${(err as Error).message}`));
       }
       if (this.settings.reconcileIntervalMs > 0) {
-        this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.settings.reconcileIntervalMs);
+        this.reconcileTimer = setInterval(() => {
+          this.loadKnownIds();
+          void this.reconcileAll();
+        }, this.settings.reconcileIntervalMs);
         this.reconcileTimer.unref();
       }
     },
@@ -442,6 +462,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
       this.detachPaper?.();
       this.detachPaper = null;
       await this.background;
+      await this.knownIdsLoading;
       await this.store?.idle();
       await this.venues?.close();
       await this.rateLimit?.close();

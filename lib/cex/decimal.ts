@@ -34,3 +34,8 @@ export function compareDecimal(a: string, b: string): number {
 export function isZeroDecimal(value: string | null | undefined): boolean {
   return value === null || value === undefined || new D(value).isZero();
 }
+
+/** a / b rounded to 30 decimals (the wire's limit): exact whenever the quotient terminates by then. */
+export function divDecimal(a: string, b: string): string {
+  return new D(a).div(b).toDecimalPlaces(30, Decimal.ROUND_HALF_EVEN).toFixed();
+}

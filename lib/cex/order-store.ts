@@ -5,6 +5,7 @@
  * reported through the hooks, which the service turns into events.
  */
 import { Op, UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
+import { GrowingBloomFilter } from "./bloom-filter";
 import type { OrderStatus, WireFill, WireOrder } from "./convert";
 import { isTerminal, mergeOrder } from "./orders";
 
@@ -39,8 +40,8 @@ export interface OrderStoreHooks {
 export interface OrderStoreOptions {
   /** How long a duplicate create waits for the first one to get the exchange's answer. */
   pendingWaitMs?: number;
-  /** Venues living in this process, whose live orders are kept in memory (see above). */
-  inProcess?: (exchange: string) => boolean;
+  /** Venues living in this process (the paper exchange), whose live orders are kept in memory (see above). */
+  inProcess?: readonly string[];
 }
 
 export interface PendingOrder {
@@ -109,8 +110,18 @@ export class OrderStore {
   private readonly unwritten = new Set<string>();
   /** In-process orders with no row in the database yet. */
   private readonly notInserted = new Set<string>();
+  /**
+   * Every clientOrderId of an in-process venue stored so far, as `orderKey`s in a Bloom filter:
+   * filled from the table by loadKnownIds, then by this process's reservations. Once loaded, a
+   * new id the filter has never seen is certainly not in the table, so placing it needs no
+   * lookup (the idempotency check is the biggest part of a paper order's latency otherwise).
+   * Ids stored meanwhile by another process sharing the table are not seen; its rows would
+   * collide at the write (see writeBehind), as its orders live on its own paper venue anyway.
+   */
+  private readonly knownIds = new GrowingBloomFilter();
+  private knownIdsLoaded = false;
   private readonly pendingWaitMs: number;
-  private readonly inProcess: (exchange: string) => boolean;
+  private readonly inProcessExchanges: ReadonlySet<string>;
 
   constructor(
     private readonly orders: ModelStatic<Model>,
@@ -119,11 +130,40 @@ export class OrderStore {
     options: OrderStoreOptions = {},
   ) {
     this.pendingWaitMs = options.pendingWaitMs ?? 15_000;
-    this.inProcess = options.inProcess ?? (() => false);
+    this.inProcessExchanges = new Set(options.inProcess ?? []);
   }
 
   isInProcess(exchange: string): boolean {
-    return this.inProcess(exchange);
+    return this.inProcessExchanges.has(exchange);
+  }
+
+  /**
+   * Reads the clientOrderIds of the in-process venues from the table into the filter (pages in
+   * id order); until it has finished, lookups go to the database. Returns how many were read.
+   */
+  async loadKnownIds(pageSize = 10_000): Promise<number> {
+    if (this.knownIdsLoaded || this.inProcessExchanges.size === 0) return 0;
+    let read = 0;
+    for (let after = 0; ; ) {
+      const rows = (await this.orders.findAll({
+        attributes: ["id", "exchange", "client_order_id"],
+        where: { exchange: { [Op.in]: [...this.inProcessExchanges] }, id: { [Op.gt]: after } },
+        order: [["id", "ASC"]],
+        limit: pageSize,
+        raw: true,
+      })) as unknown as Array<Pick<OrderRow, "id" | "exchange" | "client_order_id">>;
+      for (const row of rows) this.knownIds.add(orderKey(row.exchange, { clientOrderId: row.client_order_id }));
+      read += rows.length;
+      if (rows.length < pageSize) break;
+      after = rows[rows.length - 1].id;
+    }
+    this.knownIdsLoaded = true;
+    return read;
+  }
+
+  /** True when `clientOrderId` was certainly never stored for this in-process exchange (no lookup needed). */
+  private certainlyNew(exchange: string, clientOrderId: string): boolean {
+    return this.knownIdsLoaded && this.inProcessExchanges.has(exchange) && !this.knownIds.mightContain(orderKey(exchange, { clientOrderId }));
   }
 
   /** Runs `fn` after every earlier write queued under `key` (one order: see orderKey). */
@@ -148,7 +188,7 @@ export class OrderStore {
   }
 
   private remembered(exchange: string, by: { clientOrderId?: string | null; id?: string | null }): OrderRow | undefined {
-    if (!this.inProcess(exchange)) return undefined;
+    if (!this.inProcessExchanges.has(exchange)) return undefined;
     const key = by.clientOrderId ? orderKey(exchange, by) : by.id ? this.memoryKeyById.get(`${exchange}#${by.id}`) : undefined;
     return key ? this.memory.get(key) : undefined;
   }
@@ -169,19 +209,20 @@ export class OrderStore {
   async findRow(exchange: string, by: { clientOrderId?: string | null; id?: string | null }): Promise<OrderRow | null> {
     const known = this.remembered(exchange, by);
     if (known) return { ...known };
+    if (by.clientOrderId && this.certainlyNew(exchange, by.clientOrderId)) return null;
     const where = by.clientOrderId ? { exchange, client_order_id: by.clientOrderId } : by.id ? { exchange, exchange_order_id: by.id } : null;
     if (!where) return null;
     return (await this.orders.findOne({ where, raw: true })) as OrderRow | null;
   }
 
-  /** The stored rows of several clientOrderIds at once (one query for those not in memory), by clientOrderId. */
+  /** The stored rows of several clientOrderIds at once (one query for those not in memory and maybe stored), by clientOrderId. */
   async findRows(exchange: string, clientOrderIds: string[]): Promise<Map<string, OrderRow>> {
     const found = new Map<string, OrderRow>();
     const missing: string[] = [];
     for (const clientOrderId of new Set(clientOrderIds)) {
       const known = this.remembered(exchange, { clientOrderId });
       if (known) found.set(clientOrderId, { ...known });
-      else missing.push(clientOrderId);
+      else if (!this.certainlyNew(exchange, clientOrderId)) missing.push(clientOrderId);
     }
     if (missing.length === 0) return found;
     const where = { exchange, client_order_id: missing.length === 1 ? missing[0] : { [Op.in]: missing } };
@@ -338,6 +379,7 @@ export class OrderStore {
   reserveInProcess(exchange: string, clientOrderId: string, order: PendingOrder): boolean {
     const key = orderKey(exchange, { clientOrderId });
     if (this.memory.has(key)) return false;
+    this.knownIds.add(key);
     const now = new Date();
     this.memory.set(key, {
       id: 0, exchange, client_order_id: clientOrderId, exchange_order_id: null, symbol: order.symbol, side: order.side, type: order.type,

@@ -256,33 +256,42 @@ describe("cex and fee services on the paper exchange", () => {
     expect(noSymbol.data[0].field).toBe("legs[0].symbol");
   });
 
-  it("cancels and reads paper orders while the database is unusable, refuses new ones clearly, and writes everything once it is back", async () => {
+  it("keeps trading paper orders while the database is unusable, refuses an id it cannot check, and writes everything once it is back", async () => {
     const db = sequelizeOf(broker.getLocalService("cex"));
     const stored = async (clientOrderId: string) =>
       (await db.query("SELECT status FROM cex_orders WHERE client_order_id = ?", { replacements: [clientOrderId], type: QueryTypes.SELECT })) as Array<{ status: string }>;
     const resting = cid("behind-rest");
-    const refused = cid("behind-new");
+    const earlier = cid("behind-earlier");
+    const placedMeanwhile = cid("behind-new");
     const req = { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: "30000" };
+    await (broker.getLocalService("cex") as unknown as { knownIdsLoading: Promise<void> }).knownIdsLoading;
     const open = await broker.call<WireOrder, object>("cex.createOrder", { ...req, clientOrderId: resting });
     expect(open.status).toBe("open");
-    await until(async () => (await stored(resting))[0]?.status === "open"); // written behind the answer
+    await broker.call("cex.createOrder", { ...req, clientOrderId: earlier });
+    await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: earlier });
+    await until(async () => (await stored(resting))[0]?.status === "open" && (await stored(earlier))[0]?.status === "canceled"); // written behind the answer
     // The orders table is gone (as if the database were down) while the venue keeps trading.
     await db.query("ALTER TABLE cex_orders RENAME TO cex_orders_away");
     try {
       expect(await broker.call("cex.order", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "open", id: open.id });
       expect(await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "canceled" });
       expect(await broker.call("cex.order", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "canceled" });
-      // Without the table the id cannot be checked against earlier orders: refused, nothing sent to the venue.
-      await expect(broker.call("cex.createOrder", { ...req, clientOrderId: refused })).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/orders cannot be stored/i) });
+      // A never-used id needs no lookup (see OrderStore.knownIds): placed, kept in memory, written later.
+      expect(await broker.call("cex.createOrder", { ...req, clientOrderId: placedMeanwhile })).toMatchObject({ status: "open" });
+      // An id stored before cannot be checked without the table: refused, nothing sent to the venue.
+      await expect(broker.call("cex.createOrder", { ...req, clientOrderId: earlier })).rejects.toMatchObject({ code: 503, message: expect.stringMatching(/orders cannot be stored/i) });
       const venueOpen = await broker.call<WireOrder[], object>("cex.openOrders", { exchange: "paper" });
-      expect(venueOpen.map((o) => o.clientOrderId)).not.toContain(refused);
+      expect(venueOpen.map((o) => o.clientOrderId)).toContain(placedMeanwhile);
+      expect(venueOpen.map((o) => o.clientOrderId)).not.toContain(earlier);
     } finally {
       await db.query("ALTER TABLE cex_orders_away RENAME TO cex_orders");
     }
     expect(await stored(resting)).toEqual([{ status: "open" }]); // the cancel could not be written yet
+    expect(await stored(placedMeanwhile)).toEqual([]);
     await broker.call("cex.reconcile", { exchange: "paper" }); // retries the writes that failed
-    await until(async () => (await stored(resting))[0]?.status === "canceled", 5000);
-    expect(await stored(refused)).toEqual([]);
+    await until(async () => (await stored(resting))[0]?.status === "canceled" && (await stored(placedMeanwhile))[0]?.status === "open", 5000);
+    expect(await stored(earlier)).toEqual([{ status: "canceled" }]);
+    await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: placedMeanwhile });
   });
 
   it("replaceOrders: cancels first (a filled or unknown order counts as gone), then places; a refused place fails only itself; a retry returns the same orders", async () => {

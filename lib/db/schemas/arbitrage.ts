@@ -4,7 +4,11 @@ import type { Migration } from "../migrations";
 
 export const ARBITRAGE_TABLE = "arbitrage_opportunities";
 
-const DECIMAL_TEXT = { type: DataTypes.STRING(64), allowNull: true };
+/**
+ * A fresh definition per column: Sequelize writes the column's name into the object it is
+ * given (`field`), so one object shared by two columns made both write the same column.
+ */
+const decimalText = () => ({ type: DataTypes.STRING(64), allowNull: true });
 
 export const arbitrageColumns = {
   id: { type: DataTypes.STRING(36), primaryKey: true },
@@ -24,7 +28,7 @@ export const arbitrageColumns = {
   net_profit: { type: DataTypes.STRING(64), allowNull: false },
   /** detected, executing, completed, aborted, exposed, expired */
   status: { type: DataTypes.STRING(16), allowNull: false },
-  realized_profit: DECIMAL_TEXT,
+  realized_profit: decimalText(),
   /** the full opportunity (legs as estimated), JSON */
   detail: { type: DataTypes.TEXT, allowNull: false },
   /** the execution outcome (plan, fills, reason, exposure), JSON */

@@ -1,11 +1,16 @@
 /** Tables of the cex service: orders keyed on (exchange, client order id) for idempotent placement, and fills. */
-import { DataTypes } from "sequelize";
+import { DataTypes, QueryTypes, type QueryInterface } from "sequelize";
+import { divDecimal } from "../../cex/decimal";
 import type { Migration } from "../migrations";
 
 export const CEX_ORDERS_TABLE = "cex_orders";
 export const CEX_FILLS_TABLE = "cex_fills";
 
-const DECIMAL_TEXT = { type: DataTypes.STRING(64), allowNull: true };
+/**
+ * A fresh definition per column: Sequelize writes the column's name into the object it is
+ * given (`field`), so one object shared by two columns made both write the same column.
+ */
+const decimalText = () => ({ type: DataTypes.STRING(64), allowNull: true });
 
 export const cexOrderColumns = {
   id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
@@ -15,13 +20,13 @@ export const cexOrderColumns = {
   symbol: { type: DataTypes.STRING(64), allowNull: false },
   side: { type: DataTypes.STRING(8), allowNull: false },
   type: { type: DataTypes.STRING(16), allowNull: false },
-  price: DECIMAL_TEXT,
+  price: decimalText(),
   amount: { type: DataTypes.STRING(64), allowNull: false },
   filled: { type: DataTypes.STRING(64), allowNull: false },
   remaining: { type: DataTypes.STRING(64), allowNull: false },
   /** pending (sent, no answer yet), open, closed, canceled, expired, rejected */
   status: { type: DataTypes.STRING(16), allowNull: false },
-  fee_cost: DECIMAL_TEXT,
+  fee_cost: decimalText(),
   fee_currency: { type: DataTypes.STRING(16), allowNull: true },
   created_at: { type: DataTypes.DATE, allowNull: false },
   updated_at: { type: DataTypes.DATE, allowNull: false },
@@ -39,7 +44,7 @@ export const cexFillColumns = {
   amount: { type: DataTypes.STRING(64), allowNull: false },
   cost: { type: DataTypes.STRING(64), allowNull: false },
   taker_or_maker: { type: DataTypes.STRING(8), allowNull: true },
-  fee_cost: DECIMAL_TEXT,
+  fee_cost: decimalText(),
   fee_currency: { type: DataTypes.STRING(16), allowNull: true },
   timestamp: { type: DataTypes.BIGINT, allowNull: false },
   created_at: { type: DataTypes.DATE, allowNull: false },
@@ -61,4 +66,43 @@ export const cexMigrations: Migration[] = [
       await qi.dropTable(CEX_ORDERS_TABLE);
     },
   },
+  {
+    // Tables created before decimalText() have no fee_cost column: fee_cost shared price's
+    // definition, so fee costs were written into price. The column is added; a fill's price
+    // comes back as cost / amount. An order's limit price cannot be recovered.
+    name: "002-cex-fee-cost-columns",
+    async up(qi) {
+      for (const table of [CEX_ORDERS_TABLE, CEX_FILLS_TABLE]) {
+        if ("fee_cost" in (await qi.describeTable(table))) continue;
+        await qi.addColumn(table, "fee_cost", decimalText());
+        if (table === CEX_FILLS_TABLE) await repairFillPrices(qi);
+      }
+    },
+    async down() {
+      // Nothing to undo: the column is the one 001 declares.
+    },
+  },
 ];
+
+/** price = cost / amount for every fill, in id order, 500 rows per UPDATE. */
+async function repairFillPrices(qi: QueryInterface, batch = 500): Promise<void> {
+  const db = qi.sequelize;
+  for (let after = 0; ; ) {
+    const rows = (await db.query(`SELECT id, cost, amount FROM ${CEX_FILLS_TABLE} WHERE id > ? ORDER BY id LIMIT ?`, { replacements: [after, batch], type: QueryTypes.SELECT })) as Array<{ id: number; cost: string; amount: string }>;
+    if (rows.length === 0) return;
+    const prices = rows.flatMap((r) => {
+      try {
+        return Number(r.amount) > 0 ? [{ id: r.id, price: divDecimal(r.cost, r.amount) }] : [];
+      } catch {
+        return []; // not a decimal: left as it is
+      }
+    });
+    if (prices.length > 0) {
+      const cases = prices.map(() => "WHEN ? THEN ?").join(" ");
+      await db.query(`UPDATE ${CEX_FILLS_TABLE} SET price = CASE id ${cases} END WHERE id IN (${prices.map(() => "?").join(",")})`, {
+        replacements: [...prices.flatMap((p) => [p.id, p.price]), ...prices.map((p) => p.id)],
+      });
+    }
+    after = rows[rows.length - 1].id;
+  }
+}
