@@ -9,16 +9,14 @@
  * resting before it quotes. The bot logic itself is lib/market-maker/bot.ts.
  *
  * Fills: `order.filled` whose clientOrderId carries a bot's tag (a bot in config, or one
- * removed from it that still has a row: its last orders' fills stay its own) is booked once
- * in mm_fills (unique exchange + trade id) as the next of the bot's fill sequence, then
- * broadcast as `mm.fill.booked` so the node running the bot applies it, in sequence order.
- * Both the event and the durable bus channel book: the event does not depend on RabbitMQ
- * (a fill cex could not publish is still booked), the bus reaches a node that was down;
- * the second delivery stops at an in-memory check (or, across nodes, at the unique index). A bot's
- * row in mm_bots is a snapshot of its ledger that names the last fill it includes; a node
- * (re)starting a bot applies only the fills booked after it (lib/market-maker/store.ts).
- * Fills of a bot nobody quotes (removed, stopped, halted) are folded into its snapshot
- * right away, so mm.pnl shows them.
+ * removed from it that still has a row: lib/market-maker/fill-attribution.ts) is booked once
+ * in mm_fills as the next of the bot's fill sequence (lib/market-maker/fill-book.ts), then
+ * broadcast as `mm.fill.booked` so the node running the bot applies it, in sequence order
+ * (lib/market-maker/fill-sequence.ts). Both the event and the durable bus channel book: the
+ * event does not depend on RabbitMQ, the bus reaches a node that was down. A bot's row in
+ * mm_bots is a snapshot of its ledger that names the last fill it includes
+ * (lib/market-maker/snapshots.ts); a node (re)starting a bot applies only the fills booked
+ * after it (lib/market-maker/store.ts).
  *
  * Kill switches: a bot's daily-loss or drawdown limit halts that bot (orders cancelled,
  * state `halted` persisted so no node restarts it, `alert.raised` on the durable bus);
@@ -27,10 +25,13 @@
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Bot, type BotStatus } from "../lib/market-maker/bot";
 import { buildBotSpecs, type BotSpec, type ConfigDocument, type MarketDoc, type StrategyDoc } from "../lib/market-maker/bot-spec";
-import { money, pnlReport, type AccountingFill } from "../lib/market-maker/accounting";
-import { botTag } from "../lib/market-maker/client-order-id";
-import { MarketMakerStore, ledgerColumns, type AttributedFill, type BookedFill } from "../lib/market-maker/store";
-import { cexMarketRules, cexVenue, hedgeTagOf, hedgerFor, type Call } from "../lib/market-maker/venues";
+import { money, pnlReport } from "../lib/market-maker/accounting";
+import { MarketMakerStore, ledgerColumns, type BookedFill } from "../lib/market-maker/store";
+import { FillAttribution } from "../lib/market-maker/fill-attribution";
+import { FillBook } from "../lib/market-maker/fill-book";
+import { FillSequence } from "../lib/market-maker/fill-sequence";
+import { BotSnapshots } from "../lib/market-maker/snapshots";
+import { cexMarketRules, cexVenue, hedgerFor, type Call } from "../lib/market-maker/venues";
 import { botAlert } from "../lib/market-maker/alerts";
 import { createStrategy, orderPolicyOf } from "../lib/strategies";
 import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
@@ -59,33 +60,22 @@ interface Runner {
   /** start/stop of the bot run one after the other. */
   chain: Promise<void>;
   error: string | null;
-  /** The last fill (bot's fill sequence) the running bot's ledger includes. */
-  seq: number;
-  /** Fills being read from mm_fills to close a gap in the sequence (one read at a time). */
-  catchUp: Promise<void>;
+  /** The running bot's booked fills, applied in sequence order (`fills.seq`: the last one its ledger includes). */
+  fills: FillSequence;
 }
 
 interface Vars {
-  /** What was last written for each bot (persistBot skips unchanged bots). */
-  persisted: Map<string, string>;
-  /** Per bot: the tail of its row saves (one at a time, in order). */
-  saving: Map<string, Promise<unknown>>;
-  /** Per bot: when its last PnL history point was written and how many fills it had. */
-  historyPoint: Map<string, { at: number; fills: number }>;
   store: MarketMakerStore;
+  /** Bots' rows, saved one at a time per bot and only when changed. */
+  snapshots: BotSnapshots;
+  /** Which bot a fill belongs to (bots in config and bots with a row, removed ones too). */
+  attribution: FillAttribution;
+  fillBook: FillBook;
   leases: LeaseStore;
   runners: Map<string, Runner>;
   /** `venue|symbol` → runners quoting that CEX market, and runners using it as their reference (rebuilt with `runners`). */
   byMarket: Map<string, Runner[]>;
   byReference: Map<string, Runner[]>;
-  /** botTag → [bot, role] for attributing fills: bots in config and bots with a row (removed ones too). */
-  tags: Map<string, { bot: string; role: "maker" | "hedge" }>;
-  /** When unknown bot tags last made us re-read the bots' rows. */
-  tagsReadAt: number;
-  /** `exchange:tradeId` of fills this node booked or saw booked lately: a redelivery costs no DB round trip. */
-  recentFills: Set<string>;
-  /** Bookings under way by trade key. */
-  booking: Map<string, Promise<void>>;
   specErrors: Array<{ name: string; error: string }>;
   killed: { reason: string; at: string } | null;
   syncing: Promise<void>;
@@ -99,13 +89,7 @@ interface Methods {
   startBot(runner: Runner): Promise<void>;
   stopBot(runner: Runner, reason: string): Promise<void>;
   retire(name: string): Promise<void>;
-  bookFill(fill: WireFill): Promise<void>;
-  book(fill: WireFill, key: string): Promise<void>;
-  attribute(fill: WireFill): Promise<AttributedFill | null>;
-  addTags(names: Iterable<string>): void;
-  remember(key: string): void;
   applyBooked(fill: BookedFill): void;
-  catchUp(runner: Runner): Promise<void>;
   persistBot(bot: Bot, seq: number): Promise<void>;
   raise(alert: ReturnType<typeof botAlert>): Promise<void>;
   localStatuses(): BotStatus[];
@@ -117,10 +101,6 @@ interface Methods {
 
 const BOT = { type: "string", min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ } as const;
 const KILL_KEY = "kill_switch";
-/** Trade keys remembered per node for dedupe of redeliveries. */
-const RECENT_FILLS = 10_000;
-/** Unknown bot-like tags re-read the bots' rows at most this often. */
-const TAGS_REREAD_MS = 5_000;
 const DEMO_MARKET = { name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } };
 const DEMO_STRATEGY = {
   name: "demo-avellaneda",
@@ -334,7 +314,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       },
 
       "order.filled"(ctx: Context<WireFill>) {
-        void this.bookFill(ctx.params).catch((err: Error) => this.logger.error(`fill ${ctx.params.exchange}:${ctx.params.tradeId} not booked from the event: ${err.message}`));
+        // (Before `started` nothing is attributed yet: no bot is known.)
+        if (!this.fillBook) return;
+        void this.fillBook.book(ctx.params).catch((err: Error) => this.logger.error(`fill ${ctx.params.exchange}:${ctx.params.tradeId} not booked from the event: ${err.message}`));
       },
 
       "mm.fill.booked"(ctx: Context<BookedFill>) {
@@ -361,7 +343,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       "order.filled": {
         group: "mm",
         async handler(payload: unknown) {
-          await this.bookFill(payload as WireFill);
+          await this.fillBook.book(payload as WireFill);
         },
       },
     },
@@ -385,8 +367,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           for (const e of this.specErrors) this.logger.warn(e.error);
           const specs = new Map(results.filter((r): r is { ok: true; spec: BotSpec } => r.ok).map((r) => [r.spec.name, r.spec]));
           // Bots removed from config keep their tags: their last orders' fills are still theirs.
-          this.tags = new Map();
-          this.addTags([...(await this.store.listBots()).map((r) => r.name), ...specs.keys()]);
+          this.attribution.reset([...(await this.store.listBots()).map((r) => r.name), ...specs.keys()]);
           for (const name of [...this.runners.keys()]) {
             const spec = specs.get(name);
             // Any change of the bot's strategy, market or risk document restarts it with the new settings.
@@ -397,7 +378,17 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             if (!spec.enabled || this.runners.has(spec.name)) continue;
             const row = await this.store.getBot(spec.name);
             if (row && (row.state === "halted" || row.state === "paused")) continue;
-            const runner: Runner = { spec, bot: null, chain: Promise.resolve(), error: null, seq: 0, catchUp: Promise.resolve(), keeper: null as unknown as LeaseKeeper };
+            const runner: Runner = { spec, bot: null, chain: Promise.resolve(), error: null, keeper: null as unknown as LeaseKeeper, fills: null as unknown as FillSequence };
+            runner.fills = new FillSequence({
+              bot: spec.name,
+              store: this.store,
+              target: () => runner.bot,
+              applied: (_fill, seq) => {
+                if (runner.bot) void this.persistBot(runner.bot, seq).catch((err: Error) => this.logger.warn(`bot ${spec.name} not saved: ${err.message}`));
+              },
+              readBack: (fill) => this.fillBook.seen(fill),
+              warn: (m) => this.logger.warn(m),
+            });
             runner.keeper = new LeaseKeeper({
               store: this.leases,
               key: `bot:${spec.name}`,
@@ -484,7 +475,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
           );
           bot.markSeen(replayed.map((f) => f.tradeId));
-          runner.seq = seq;
+          runner.fills.seq = seq;
           runner.bot = bot;
           await this.store.saveBot({
             name: spec.name,
@@ -498,7 +489,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             pnl_state: row?.pnl_state ?? null,
           });
           // Fills booked while it was loading found no bot here: read them now.
-          await this.catchUp(runner);
+          await runner.fills.catchUp();
           await bot.start();
           runner.error = null;
           this.broker.broadcast("mm.bot.started", { bot: spec.name, node: this.broker.nodeID });
@@ -521,7 +512,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         runner.bot = null;
         const halted = bot.state === "halted";
         await bot.stop();
-        await this.persistBot(bot, runner.seq).catch(() => undefined);
+        await this.persistBot(bot, runner.fills.seq).catch(() => undefined);
         const state = reason === "paused" ? "paused" : halted ? "halted" : "stopped";
         await this.store.setBotState(bot.config.name, state, bot.haltReason, null).catch(() => undefined);
         this.broker.broadcast("mm.bot.stopped", { bot: bot.config.name, node: this.broker.nodeID, reason });
@@ -537,140 +528,15 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         await runner.keeper.stop();
       },
 
-      async bookFill(wire: WireFill) {
-        const key = `${wire.exchange}:${wire.tradeId}`;
-        if (!this.tags || this.recentFills.has(key)) return;
-        // The same trade delivered again while its booking is under way: wait for that one.
-        const pending = this.booking.get(key);
-        if (pending && (await pending.then(() => true, () => false))) return;
-        const work = this.book(wire, key);
-        this.booking.set(key, work);
-        try {
-          await work;
-        } finally {
-          if (this.booking.get(key) === work) this.booking.delete(key);
-        }
-      },
-
-      async book(wire: WireFill, key: string) {
-        const fill = await this.attribute(wire);
-        if (!fill) return;
-        const booked = await this.store.recordFill(fill);
-        // Remembered once in the table (a failed write is retried by the bus, so not before).
-        this.remember(key);
-        if (!booked) return;
-        // The node quoting the bot applies it (this one included).
-        await this.broker.broadcast("mm.fill.booked", booked, { groups: ["mm"] });
-        // Nobody quotes it (removed from config, stopped, halted): its snapshot takes the fill now.
-        if (!this.runners.get(booked.bot)?.bot && (await this.store.getBot(booked.bot))?.state !== "running") await this.store.settle(booked.bot);
-      },
-
-      /** The bot (and role) a fill belongs to by its client order id's tag; null for other orders. */
-      async attribute(wire: WireFill) {
-        const id = wire.clientOrderId;
-        const dash = id ? id.indexOf("-") : -1;
-        if (!id || dash < 0) return null;
-        const tag = id.slice(0, dash);
-        let owner = this.tags.get(tag);
-        if (!owner && /^mm[0-9a-f]{8}$/.test(tag) && Date.now() - this.tagsReadAt > TAGS_REREAD_MS) {
-          // A bot's order we cannot place: maybe a bot another node started since our last sync.
-          this.tagsReadAt = Date.now();
-          this.addTags((await this.store.listBots()).map((r) => r.name));
-          owner = this.tags.get(tag);
-        }
-        if (!owner) return null;
-        return {
-          bot: owner.bot,
-          role: owner.role,
-          exchange: wire.exchange,
-          symbol: wire.symbol,
-          clientOrderId: id,
-          tradeId: wire.tradeId,
-          side: wire.side as "buy" | "sell",
-          price: wire.price,
-          amount: wire.amount,
-          feeCost: wire.fee?.cost ?? null,
-          feeCurrency: wire.fee?.currency ?? null,
-          ts: wire.timestamp,
-        };
-      },
-
-      addTags(names: Iterable<string>) {
-        for (const name of names) {
-          this.tags.set(botTag(name), { bot: name, role: "maker" });
-          this.tags.set(botTag(hedgeTagOf(name)), { bot: name, role: "hedge" });
-        }
-      },
-
-      remember(key: string) {
-        this.recentFills.add(key);
-        if (this.recentFills.size > RECENT_FILLS) this.recentFills.delete(this.recentFills.values().next().value as string);
-      },
-
+      /** A fill booked (here or on another node): the runner of its bot, if here, applies it in sequence order. */
       applyBooked(fill: BookedFill) {
-        this.remember(`${fill.exchange}:${fill.tradeId}`);
-        const runner = this.runners.get(fill.bot);
-        const bot = runner?.bot;
-        if (!runner || !bot) return;
-        if (fill.seq <= runner.seq) return; // already in the ledger
-        if (fill.seq !== runner.seq + 1) {
-          // A gap (a broadcast missed or overtaken): apply what mm_fills has, in order.
-          void this.catchUp(runner).catch((err: Error) => this.logger.warn(`bot ${fill.bot}: fills not read: ${err.message}`));
-          return;
-        }
-        runner.seq = fill.seq;
-        const applied = fill.role === "hedge" ? bot.onHedgeFill(fill as AccountingFill) : bot.onFill(fill);
-        if (applied) void this.persistBot(bot, runner.seq).catch((err: Error) => this.logger.warn(`bot ${fill.bot} not saved: ${err.message}`));
+        if (!this.fillBook) return; // not started: no bot runs here
+        this.fillBook.seen(fill);
+        this.runners.get(fill.bot)?.fills.receive(fill);
       },
 
-      /** Applies the running bot's fills booked after its ledger's last one, in sequence order. */
-      catchUp(runner: Runner) {
-        const run = async () => {
-          if (!runner.bot) return;
-          for (const f of await this.store.fillsAfter(runner.spec.name, runner.seq)) this.applyBooked(f);
-        };
-        runner.catchUp = runner.catchUp.then(run, run);
-        return runner.catchUp;
-      },
-
-      /**
-       * Saves a bot's row; `seq` is the last fill its ledger holds (read in the same turn as its
-       * status). A bot's saves run one after another, in call order, so an older snapshot never
-       * lands after a newer one.
-       */
-      async persistBot(bot: Bot, seq: number) {
-        const s = bot.status();
-        const pnlState = JSON.stringify(bot.pnl.state());
-        // The timer calls this every few seconds: write only what changed since the last write.
-        const fingerprint = JSON.stringify([seq, s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), pnlState]);
-        if (this.persisted.get(s.name) === fingerprint) return;
-        this.persisted.set(s.name, fingerprint);
-        const write = async () => {
-          await this.store.saveBot({
-            name: s.name,
-            exchange: s.exchange,
-            symbol: s.symbol,
-            strategy: s.strategy,
-            state: s.state === "starting" ? "running" : s.state,
-            halt_reason: s.haltReason,
-            node_id: s.state === "running" ? this.broker.nodeID : null,
-            ...ledgerColumns(s.ledger, s.unrealized, seq),
-            pnl_state: pnlState,
-          });
-          const now = Date.now();
-          const last = this.historyPoint.get(s.name);
-          if (last && last.fills === s.ledger.fills && now - last.at < this.settings.pnlHistoryIntervalMs) return;
-          this.historyPoint.set(s.name, { at: now, fills: s.ledger.fills });
-          await this.store.appendPnl(s.name, now, { position: s.ledger.position, realized: s.ledger.realized, unrealized: s.unrealized, feesPaid: s.ledger.feesPaid });
-        };
-        const run = (this.saving.get(s.name) ?? Promise.resolve()).then(write, write);
-        this.saving.set(s.name, run.catch(() => undefined));
-        try {
-          await run;
-        } catch (err) {
-          if (this.persisted.get(s.name) === fingerprint) this.persisted.delete(s.name); // written again next time
-          throw err;
-        }
+      persistBot(bot: Bot, seq: number) {
+        return this.snapshots.save(bot, seq);
       },
 
       async raise(alert) {
@@ -731,13 +597,6 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.runners = new Map();
       this.byMarket = new Map();
       this.byReference = new Map();
-      this.persisted = new Map();
-      this.saving = new Map();
-      this.historyPoint = new Map();
-      this.tags = new Map();
-      this.tagsReadAt = 0;
-      this.recentFills = new Set();
-      this.booking = new Map();
       this.specErrors = [];
       this.killed = null;
       this.syncing = Promise.resolve();
@@ -746,11 +605,20 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
     },
 
     async started() {
-      this.store = new MarketMakerStore((this as unknown as { adapter: { model: never } }).adapter.model, sequelizeOf(this));
+      const store = new MarketMakerStore((this as unknown as { adapter: { model: never } }).adapter.model, sequelizeOf(this));
+      this.store = store;
+      this.snapshots = new BotSnapshots({ store, nodeId: this.broker.nodeID, historyIntervalMs: this.settings.pnlHistoryIntervalMs });
+      this.attribution = new FillAttribution({ listBotNames: async () => (await store.listBots()).map((r) => r.name) });
+      this.fillBook = new FillBook({
+        store,
+        attribution: this.attribution,
+        announce: (fill) => this.broker.broadcast("mm.fill.booked", fill, { groups: ["mm"] }),
+        quotedHere: (bot) => !!this.runners.get(bot)?.bot,
+      });
       this.leases = createLeaseStore(env, `${env.namespace}:mm`);
       this.persistTimer = setInterval(() => {
         for (const [name, runner] of this.runners) {
-          if (runner.bot) void this.persistBot(runner.bot, runner.seq).catch((err: Error) => this.logger.warn(`bot ${name} not saved: ${err.message}`));
+          if (runner.bot) void this.persistBot(runner.bot, runner.fills.seq).catch((err: Error) => this.logger.warn(`bot ${name} not saved: ${err.message}`));
         }
       }, this.settings.persistIntervalMs);
       this.persistTimer.unref();
