@@ -5,10 +5,20 @@ import { createNode } from "../services";
 
 async function main(): Promise<void> {
   const env = readEnv();
-  const broker = createNode(env);
+  // Stopped here, once: Moleculer's own signal handlers would start a second stop alongside,
+  // whose services release the shared database while the first is still writing behind.
+  const broker = createNode(env, { skipProcessEventRegistration: true });
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     broker.logger.info(`${signal} received, stopping`);
-    await broker.stop();
+    try {
+      await broker.stop();
+    } catch (err) {
+      broker.logger.error(`stop failed: ${(err as Error).message}`);
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

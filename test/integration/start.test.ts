@@ -73,9 +73,17 @@ describe("mmesh process", () => {
       expect(demo).toMatchObject({ strategy: "avellaneda_stoikov", state: "running" });
       expect(demo?.live?.liveOrders.length).toBeGreaterThan(0);
       expect(fills).toBeGreaterThan(0);
-    } finally {
+      // SIGTERM stops every service once and writes everything before the process exits.
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      expect(await exited).toBe(0);
+      expect(output.match(/Service 'cex' stopped/g)).toHaveLength(1);
+      expect(output).not.toMatch(/not written|connection manager was closed/);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.once("exit", r));
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
