@@ -5,6 +5,7 @@
  */
 import type { BrokerOptions, Middleware, TransporterConfig } from "moleculer";
 import type { RuntimeEnv } from "./lib/runtime/env";
+import { SharedMemoryCacher } from "./lib/runtime/memory-cacher";
 import { createDurableBus } from "./mixins/durable-bus";
 
 function transporterConfig(url: string | null): TransporterConfig | null {
@@ -40,7 +41,7 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
     serializer: "JSON",
     cacher: env.cacher.type === "Redis"
       ? { type: "Redis", options: { redis: redisOptions(env.cacher.url), ttl: 300, maxParamsLength: 120, prefix: `${env.namespace}-` } }
-      : { type: "Memory", options: { ttl: 300, maxParamsLength: 120 } },
+      : new SharedMemoryCacher({ ttl: 300, maxParamsLength: 120 }),
 
     requestTimeout: 10_000,
     retryPolicy: {

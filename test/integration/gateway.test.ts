@@ -145,7 +145,12 @@ describe("api gateway", () => {
     const v1 = { market: "btc-paper", strategy: "pure_market_making", params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.1" } };
     const v2 = { ...v1, params: { ...v1.params, bidSpread: 0.02 } };
     expect((await http(base, "PUT", path, { token: adminToken, body: { body: v1 } })).body.version).toBe(1);
+    // The cached list (its JSON reused while cached) shows each new version once written.
+    const listed = async () => (await http(base, "GET", "/api/v1/config/strategies", { token: viewerToken })).body.map((d: { version: number }) => d.version);
+    expect(await listed()).toEqual([1]);
+    expect(await listed()).toEqual([1]);
     expect((await http(base, "PUT", path, { token: adminToken, body: { body: v2, comment: "wider" } })).body.version).toBe(2);
+    expect(await listed()).toEqual([2]);
     const bad = await http(base, "PUT", path, { token: adminToken, body: { body: { ...v1, params: { bidSpread: -1 } } } });
     expect(bad.status).toBe(422);
     // The refused write left version 2 active.
