@@ -13,9 +13,17 @@ import { createHash, randomBytes } from "node:crypto";
 
 const SEQ_MOD = 36 ** 6;
 let counter = 0;
+/** Tags by bot name: every requote names its orders, and a hash per order is wasted work. */
+const tags = new Map<string, string>();
 
 export function botTag(bot: string): string {
-  return "mm" + createHash("sha256").update(bot, "utf8").digest("hex").slice(0, 8);
+  let tag = tags.get(bot);
+  if (tag === undefined) {
+    tag = "mm" + createHash("sha256").update(bot, "utf8").digest("hex").slice(0, 8);
+    if (tags.size >= 10_000) tags.clear(); // bounded: bot names come from config
+    tags.set(bot, tag);
+  }
+  return tag;
 }
 
 export function newClientOrderId(bot: string, seq?: number): string {

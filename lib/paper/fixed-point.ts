@@ -71,11 +71,15 @@ export function toUnits(value: DecimalInput, what = 'value'): bigint {
 
 /** Formats units as a plain decimal string without trailing zeros ("100.5", "0", "-0.001"). */
 export function formatUnits(units: bigint): string {
+  if (units === 0n) return '0';
   const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const whole = abs / SCALE;
-  const fraction = (abs % SCALE).toString().padStart(DECIMALS, '0').replace(/0+$/, '');
-  const text = fraction ? `${whole}.${fraction}` : whole.toString();
+  // Digits, then the point placed by slicing: a bigint division per call costs more than the rest.
+  const digits = (negative ? -units : units).toString();
+  const whole = digits.length > DECIMALS ? digits.slice(0, digits.length - DECIMALS) : '0';
+  const fraction = digits.length > DECIMALS ? digits.slice(digits.length - DECIMALS) : digits.padStart(DECIMALS, '0');
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 48 /* "0" */) end--;
+  const text = end > 0 ? `${whole}.${fraction.slice(0, end)}` : whole;
   return negative ? `-${text}` : text;
 }
 

@@ -32,3 +32,24 @@ describe('paper fixed-point units', () => {
     expect(formatUnits(mulUnitsCeil(toUnits('-0.000000000000000001'), toUnits('0.5')))).toBe('0');
   });
 });
+
+describe("formatUnits against the arithmetic definition", () => {
+  const reference = (units: bigint): string => {
+    const negative = units < 0n;
+    const abs = negative ? -units : units;
+    const scale = 10n ** 18n;
+    const fraction = (abs % scale).toString().padStart(18, "0").replace(/0+$/, "");
+    const text = fraction ? `${abs / scale}.${fraction}` : (abs / scale).toString();
+    return negative ? `-${text}` : text;
+  };
+
+  it("matches whole, fractional, tiny, huge and negative values", () => {
+    const cases = [0n, 1n, -1n, 10n, 10n ** 17n, 10n ** 18n, 10n ** 18n + 1n, 123456789012345678901234567890n, -(10n ** 36n), 5n * 10n ** 15n, 999999999999999999n, 1000000000000000000000n];
+    let seed = 42n;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      cases.push((i % 2 === 0 ? 1n : -1n) * (seed % 10n ** BigInt(1 + (i % 40))));
+    }
+    for (const units of cases) expect([units, formatUnits(units)]).toEqual([units, reference(units)]);
+  });
+});
