@@ -5,8 +5,8 @@
  *   `name`                       every series of the gauge/counter `name`, one alert per label set;
  *   `name{label="v",other="w"}`  only the series whose labels include those values.
  * e.g. `mmesh_drawdown_ratio`, `mmesh_balance{exchange="paper",asset="USDT"}`.
- * `name` may be spelled as Prometheus' /metrics shows it (`mmesh_server_up`) or as the
- * metric is registered in Moleculer (`mmesh.server.up`); `resolveMetricName` maps it to
+ * `name` may be spelled as Prometheus' /metrics shows it (`mmesh_drawdown_ratio`) or as the
+ * metric is registered in Moleculer (`mmesh.drawdown.ratio`); `resolveMetricName` maps it to
  * the registered name, which the engine does once per rule.
  *
  * Event rules: `subject` is the event name. The event's labels (which alert instance
@@ -51,9 +51,9 @@ export function exposedName(name: string): string {
 
 /**
  * The registered metric a rule's metric name means, null when none is registered:
- *   1. the metric registered under exactly that name (`mmesh.server.up`; also `mmesh_test_ratio`
+ *   1. the metric registered under exactly that name (`mmesh.server.up`; also `queue_fill_ratio`
  *      when it was registered with underscores);
- *   2. else the metric Prometheus shows under the same name (`mmesh_server_up` → `mmesh.server.up`,
+ *   2. else the metric Prometheus shows under the same name (`mmesh_drawdown_ratio` → `mmesh.drawdown.ratio`,
  *      `moleculer_circuit_breaker_opened_active` → `moleculer.circuit-breaker.opened.active`).
  *      Should several show the same (`a.b_c` and `a_b.c`), the all-dots spelling wins, else the
  *      first in code-unit order: the answer never depends on registration order.
