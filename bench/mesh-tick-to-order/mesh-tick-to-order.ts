@@ -15,8 +15,10 @@
  * hops; the ratio is p50 / (2 × bare NATS request p50 measured in the same run), against
  * back-to-back requests and against requests paced like the ticks (one every 110 ms: each
  * process wakes from idle first, which on this VM costs more than the request itself).
- * Bounded: N ticks (default 300) or 90 s. Run after `npm run build`:
- *   node dist/bench/mesh-tick-to-order/mesh-tick-to-order.js [ticks] [--db=both]
+ * Then once more (first database only; `--no-grouped` skips it) with market-maker and cex on one
+ * trading node, as docker-compose groups them: 1 hop, the call to cex stays in the process.
+ * Bounded: N ticks (default 300) or 90 s per run. Run after `npm run build`:
+ *   node dist/bench/mesh-tick-to-order/mesh-tick-to-order.js [ticks] [--db=both] [--no-grouped]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -30,9 +32,14 @@ import { listenForQuotes, startRequoteProbe } from "../tick-to-order/requote-pro
 import { Children, MMESH_BIN, NATS_URL, REDIS_URL, createTempDatabase, emitJson, meshEnv, msSince, r3, sleep, summarize, uniqueName, until } from "../floor/support";
 
 const SYMBOL = "BTC/USDT";
-const HOPS = 2;
 const TICK_GAP_MS = 110;
-const HOPS_DEFINITION = "1 event feed→mm (price.cex.updated) + 1 request round mm→cex (replaceOrders: 2 cancels in parallel, then 2 places in parallel)";
+type Topology = "split" | "grouped";
+/** split: market-maker and cex on nodes of their own (the issue's path); grouped: both on one trading node, as docker-compose groups them. */
+const HOPS: Record<Topology, number> = { split: 2, grouped: 1 };
+const HOPS_DEFINITION: Record<Topology, string> = {
+  split: "1 event feed→mm (price.cex.updated) + 1 request round mm→cex (replaceOrders: 2 cancels in parallel, then 2 places in parallel)",
+  grouped: "1 event feed→trading node (price.cex.updated); market-maker calls cex.replaceOrders in the same process",
+};
 const r2 = (x: number) => x.toFixed(2);
 
 type Floor = Awaited<ReturnType<typeof measureFloor>>;
@@ -40,14 +47,17 @@ type Floor = Awaited<ReturnType<typeof measureFloor>>;
 async function main(): Promise<void> {
   const ticks = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 300);
   const dbArg = process.argv.find((a) => a.startsWith("--db="))?.slice(5) ?? "both";
+  const withGrouped = !process.argv.includes("--no-grouped");
   console.log("floor (same run):");
   const floor = await measureFloor({ sequential: 2000, total: 20_000, maxSeconds: 30, pacedMs: TICK_GAP_MS });
   printFloor(floor);
-  for (const kind of dbArg === "both" ? ["postgresql", "sqlite"] : [dbArg]) await runMesh(kind as "postgresql" | "sqlite", ticks, floor);
+  const kinds = (dbArg === "both" ? ["postgresql", "sqlite"] : [dbArg]) as Array<"postgresql" | "sqlite">;
+  for (const kind of kinds) await runMesh(kind, ticks, floor, "split");
+  if (withGrouped) await runMesh(kinds[0], ticks, floor, "grouped");
   process.exit(0);
 }
 
-async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Floor): Promise<void> {
+async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Floor, topology: Topology): Promise<void> {
   const db = dbKind === "postgresql" ? await createTempDatabase() : null;
   const ns = uniqueName("t2o");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-bench-t2o-"));
@@ -55,8 +65,12 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
   let broker: ServiceBroker | null = null;
   try {
     const common: Record<string, string> = db ? { DATABASE_URL: db.url } : {};
-    await children.start("cex", MMESH_BIN, meshEnv(ns, `${ns}-cex`, "config,cex", { ...common, DATA_DIR: path.join(dataDir, "cex") }));
-    await children.start("mm", MMESH_BIN, meshEnv(ns, `${ns}-mm`, "market-maker", { ...common, DATA_DIR: path.join(dataDir, "mm") }));
+    if (topology === "grouped") {
+      await children.start("trading", MMESH_BIN, meshEnv(ns, `${ns}-trading`, "config,cex,market-maker", { ...common, DATA_DIR: path.join(dataDir, "trading") }));
+    } else {
+      await children.start("cex", MMESH_BIN, meshEnv(ns, `${ns}-cex`, "config,cex", { ...common, DATA_DIR: path.join(dataDir, "cex") }));
+      await children.start("mm", MMESH_BIN, meshEnv(ns, `${ns}-mm`, "market-maker", { ...common, DATA_DIR: path.join(dataDir, "mm") }));
+    }
     const env = readEnv({ TRANSPORTER: NATS_URL, CACHER: REDIS_URL, NAMESPACE: ns, NODE_ID: `${ns}-feed`, SERVICES: "config", METRICS_PORT: "off", LOG_LEVEL: "warn", DATA_DIR: dataDir, DEMO_BOT: "off" });
     broker = new ServiceBroker({ ...createBrokerOptions(env), logger: false });
     const listener = listenForQuotes(broker);
@@ -115,27 +129,30 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
     const cancelS = summarize(cancel);
     const tickerS = summarize(ticker);
 
-    const denom = (p50: number) => HOPS * p50;
+    const hops = HOPS[topology];
+    const denom = (p50: number) => hops * p50;
     const ratio = t2o.p50 / denom(floor.nats.p50Ms);
     const paced = floor.paced as NonNullable<Floor["paced"]>;
     const ratioPaced = t2o.p50 / denom(paced.natsP50Ms);
-    console.log(`tick → order across 3 processes over NATS (feed → market-maker → cex/paper venue, ${dbKind === "postgresql" ? "PostgreSQL temp db" : "SQLite file per node"}), ${sent} ticks in ${seconds.toFixed(1)} s`);
+    const path_ = topology === "grouped" ? "2 processes over NATS (feed → trading node: market-maker + cex/paper venue)" : "3 processes over NATS (feed → market-maker → cex/paper venue)";
+    console.log(`tick → order across ${path_}, ${dbKind === "postgresql" ? "PostgreSQL temp db" : "SQLite file per node"}, ${sent} ticks in ${seconds.toFixed(1)} s`);
     console.log(`  requotes measured ${t2o.n} (each one cex.replaceOrders: cancel 2 in parallel, then place 2 in parallel, inside the cex node)`);
     console.log(`  p50 ${r2(t2o.p50)} ms  p99 ${r2(t2o.p99)} ms  max ${r2(t2o.max)} ms`);
-    console.log(`  hops: ${HOPS} = ${HOPS_DEFINITION}`);
-    console.log(`  ratio p50 / (${HOPS} × bare NATS nc.request p50 ${floor.nats.p50Ms} ms) = ${ratio.toFixed(2)} (goal ≤ 1.5)`);
-    console.log(`  ratio p50 / (${HOPS} × bare NATS nc.request p50 paced like the ticks, one every ${paced.gapMs} ms: ${paced.natsP50Ms} ms) = ${ratioPaced.toFixed(2)} (goal ≤ 1.5)`);
-    console.log(`  also: / (${HOPS} × raw NATS pub+inbox p50 ${floor.natsRaw.p50Ms} ms) = ${(t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)};  / (${HOPS} × bare Moleculer call p50 ${floor.moleculer.p50Ms} ms) = ${(t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)}`);
+    console.log(`  hops: ${hops} = ${HOPS_DEFINITION[topology]}`);
+    console.log(`  ratio p50 / (${hops} × bare NATS nc.request p50 ${floor.nats.p50Ms} ms) = ${ratio.toFixed(2)} (goal ≤ 1.5)`);
+    console.log(`  ratio p50 / (${hops} × bare NATS nc.request p50 paced like the ticks, one every ${paced.gapMs} ms: ${paced.natsP50Ms} ms) = ${ratioPaced.toFixed(2)} (goal ≤ 1.5)`);
+    console.log(`  also: / (${hops} × raw NATS pub+inbox p50 ${floor.natsRaw.p50Ms} ms) = ${(t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)};  / (${hops} × bare Moleculer call p50 ${floor.moleculer.p50Ms} ms) = ${(t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)}`);
     console.log(`  where the time goes (same calls from the feed process, sequential, p50/p99): cex.cancelOrder ${r3(cancelS.p50)}/${r3(cancelS.p99)} ms, cex.createOrder ${r3(placeS.p50)}/${r3(placeS.p99)} ms, cex.ticker (no DB write) ${r3(tickerS.p50)}/${r3(tickerS.p99)} ms, cex.replaceOrders (cancel 2 + place 2) ${r3(replaceS.p50)}/${r3(replaceS.p99)} ms`);
-    emitJson(`mesh-tick-to-order-${dbKind}`, {
+    emitJson(`mesh-tick-to-order-${dbKind}${topology === "grouped" ? "-grouped" : ""}`, {
       database: dbKind,
+      topology,
       ticks: sent,
       requotes: t2o.n,
       p50Ms: r3(t2o.p50),
       p99Ms: r3(t2o.p99),
       maxMs: r3(t2o.max),
-      hops: HOPS,
-      hopsDefinition: HOPS_DEFINITION,
+      hops,
+      hopsDefinition: HOPS_DEFINITION[topology],
       natsRequestP50Ms: floor.nats.p50Ms,
       natsRawP50Ms: floor.natsRaw.p50Ms,
       moleculerCallP50Ms: floor.moleculer.p50Ms,
