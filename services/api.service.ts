@@ -114,10 +114,11 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       listAliases: false,
 
       // The root action is the HTTP request itself, which moleculer-web calls directly. A request is
-      // handled once: a retry would re-run the routing on a body already read. Breaker and bulkhead
-      // belong on the calls it makes (each has its own): here the bulkhead would queue every route
-      // behind the slowest one, and the breaker cannot refuse a direct call anyway.
-      rest: { retryPolicy: { enabled: false }, circuitBreaker: { enabled: false }, bulkhead: { enabled: false } },
+      // handled once: a retry would re-run the routing on a body already read. Breaker, bulkhead and
+      // timeout belong on the calls it makes (each has its own): here the bulkhead would queue every
+      // route behind the slowest one, the breaker cannot refuse a direct call anyway, and a timeout
+      // could only answer while the inner call goes on (the inner call's own timeout answers).
+      rest: { retryPolicy: { enabled: false }, circuitBreaker: { enabled: false }, bulkhead: { enabled: false }, timeout: 0 },
 
       health: {
         auth: false,
