@@ -21,11 +21,17 @@
  * Kill switches: a bot's daily-loss or drawdown limit halts that bot (orders cancelled,
  * state `halted` persisted so no node restarts it, `alert.raised` on the durable bus);
  * `mm.killSwitch` halts every bot on every node and keeps them down until `mm.resume`.
+ *
+ * Metrics: each bot quoted here emits `mm.pnl.updated` (its mark: realized/unrealized/total
+ * PnL, drawdown from its equity peak as the drawdown kill switch measures it, base share of
+ * its inventory value) on every fill and every markIntervalMs; `mm.inventory.updated` when its
+ * holdings change; `mm.quote.placed` per quote. The monitoring service turns them into
+ * mmesh_pnl, mmesh_drawdown_ratio, mmesh_inventory_ratio, mmesh_inventory, ... (lib/monitoring).
  */
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Bot, type BotStatus } from "../lib/market-maker/bot";
 import { buildBotSpecs, type BotSpec, type ConfigDocument, type MarketDoc, type StrategyDoc } from "../lib/market-maker/bot-spec";
-import { money, pnlReport } from "../lib/market-maker/accounting";
+import { botMark, pnlReport } from "../lib/market-maker/accounting";
 import { MarketMakerStore, ledgerColumns, type BookedFill } from "../lib/market-maker/store";
 import { FillAttribution } from "../lib/market-maker/fill-attribution";
 import { FillBook } from "../lib/market-maker/fill-book";
@@ -51,6 +57,8 @@ export interface MarketMakerSettings extends ServiceSettingSchema {
   pnlHistoryIntervalMs: number;
   /** Wait between attempts to read config while the config service is not reachable. */
   configRetryMs: number;
+  /** How often each bot quoted here re-emits its mark-to-market (`mm.pnl.updated`: PnL, drawdown, inventory ratio) for the metrics. */
+  markIntervalMs: number;
 }
 
 interface Runner {
@@ -80,6 +88,7 @@ interface Vars {
   killed: { reason: string; at: string } | null;
   syncing: Promise<void>;
   persistTimer: NodeJS.Timeout | null;
+  markTimer: NodeJS.Timeout | null;
   stopping: boolean;
 }
 
@@ -91,6 +100,7 @@ interface Methods {
   retire(name: string): Promise<void>;
   applyBooked(fill: BookedFill): void;
   persistBot(bot: Bot, seq: number): Promise<void>;
+  emitMark(bot: Bot, onlyWithMid?: boolean): void;
   raise(alert: ReturnType<typeof botAlert>): Promise<void>;
   localStatuses(): BotStatus[];
   reindex(): void;
@@ -127,6 +137,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       persistIntervalMs: 5_000,
       pnlHistoryIntervalMs: 60_000,
       configRetryMs: 1_000,
+      markIntervalMs: 5_000,
       ...overrides,
     },
 
@@ -450,7 +461,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             cexVenue(call, spec.market),
             {
               quotePlaced: (q) => void this.broker.emit("mm.quote.placed", { ...labels, bid: q.bid, ask: q.ask, tickReceivedAt: q.tickReceivedAt, orderAckAt: q.orderAckAt }),
-              pnlUpdated: (p) => void this.broker.emit("mm.pnl.updated", { ...labels, realized: money(p.realized), unrealized: money(p.unrealized), total: money(p.total), ts: Date.now() }),
+              // On every fill, and on the mark timer (the unrealized part, the drawdown and the inventory ratio move with the price).
+              pnlUpdated: () => this.emitMark(bot),
               inventoryUpdated: (inv) => {
                 void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.base, amount: inv.base, ts: Date.now() });
                 void this.broker.emit("mm.inventory.updated", { bot: spec.name, exchange: spec.market.venue, asset: spec.market.quote, amount: inv.quote, ts: Date.now() });
@@ -539,6 +551,19 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         return this.snapshots.save(bot, seq);
       },
 
+      /** `mm.pnl.updated` (lib/monitoring/business-metrics.ts MmPnlUpdated): the bot's PnL, drawdown and inventory ratio at its mid. */
+      emitMark(bot: Bot, onlyWithMid = false) {
+        try {
+          const s = bot.status();
+          if (onlyWithMid && s.mid === null) return;
+          const mark = botMark(bot.ledger, bot.pnl, s.mid, s.inventory);
+          void this.broker.emit("mm.pnl.updated", { bot: s.name, exchange: s.exchange, symbol: s.symbol, ...mark, ts: Date.now() });
+        } catch (err) {
+          // Metrics never get in the way of trading.
+          this.logger.warn(`bot ${bot.config.name}: mark not reported: ${(err as Error).message}`);
+        }
+      },
+
       async raise(alert) {
         this.broker.broadcast(`alert.${alert.kind}`, alert);
         try {
@@ -601,6 +626,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.killed = null;
       this.syncing = Promise.resolve();
       this.persistTimer = null;
+      this.markTimer = null;
       this.stopping = false;
     },
 
@@ -622,6 +648,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         }
       }, this.settings.persistIntervalMs);
       this.persistTimer.unref();
+      this.markTimer = setInterval(() => {
+        // Without a price there is nothing to mark at (the fill path still reports the realized part).
+        for (const runner of this.runners.values()) if (runner.bot) this.emitMark(runner.bot, true);
+      }, this.settings.markIntervalMs);
+      this.markTimer.unref();
       // Bots need config (maybe on another node, maybe not up yet): keep trying in the background.
       const firstSync = async () => {
         while (!this.stopping) {
@@ -641,6 +672,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
     async stopped() {
       this.stopping = true;
       if (this.persistTimer) clearInterval(this.persistTimer);
+      if (this.markTimer) clearInterval(this.markTimer);
       await this.syncing;
       await Promise.all([...this.runners.keys()].map((name) => this.retire(name)));
       await this.leases?.close();

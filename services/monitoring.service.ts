@@ -15,7 +15,9 @@
  *   (`db.stats.reported`) are mirrored as mmesh_db_table_rows / mmesh_db_table_bytes.
  *   On the feed-age timer, mmesh_notification_backlog is set from `notification.status`'s
  *   `backlog.total` (messages waiting in the durable bus for the notification group)
- *   when the notification service is in the mesh.
+ *   when the notification service is in the mesh. On the probe timer (PROBE_INTERVAL_MS),
+ *   mmesh_balance{exchange,asset} is set from `cex.balance` of every exchange `cex.exchanges`
+ *   lists, when the cex service is in the mesh (an exchange without keys is skipped).
  *
  * Several monitoring nodes split balanced events between them (one Moleculer group),
  * so run one monitoring node per mesh, or sum the series in Prometheus.
@@ -57,6 +59,8 @@ export interface MonitoringSettings {
   servers: ServerTarget[] | null;
   /** Check each exchange through the cex service when it is in the mesh. */
   probeExchanges: boolean;
+  /** Poll each exchange's balances through the cex service on the probe timer (mmesh_balance). */
+  pollBalances: boolean;
 }
 
 export const DEFAULT_MONITORING_SETTINGS: MonitoringSettings = {
@@ -66,6 +70,7 @@ export const DEFAULT_MONITORING_SETTINGS: MonitoringSettings = {
   probeIntervalMs: 10_000,
   servers: null,
   probeExchanges: true,
+  pollBalances: true,
 };
 
 export interface MonitoringStatus {
@@ -89,6 +94,8 @@ interface MonitoringMethods {
   meshNodes(ctx: Context): Promise<NodeStatus[]>;
   track(fn: () => void, event: string): void;
   refreshNotificationBacklog(): Promise<void>;
+  refreshBalances(): Promise<void>;
+  hasService(name: string): boolean;
 }
 
 /** A sink that drops everything (metrics disabled on this broker). */
@@ -169,10 +176,36 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
     },
 
     methods: {
+      hasService(name: string): boolean {
+        return this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === name);
+      },
+
+      /** mmesh_balance from `cex.balance` of each exchange the cex service lists; an exchange that fails (no keys, down) keeps its last values. */
+      async refreshBalances(): Promise<void> {
+        if (!this.metricsOn || !this.settings.pollBalances || !this.hasService("cex")) return;
+        const opts = { timeout: this.settings.probeTimeoutMs, retries: 0 };
+        let exchanges: string[];
+        try {
+          exchanges = (await this.broker.call("cex.exchanges", {}, opts)) as string[];
+        } catch {
+          return;
+        }
+        await Promise.all(
+          exchanges.map(async (exchange) => {
+            try {
+              const answer = await this.broker.call("cex.balance", { exchange }, opts);
+              this.track(() => this.business.onBalances(exchange, answer), "cex.balance");
+            } catch {
+              // no keys for it, or not reachable right now
+            }
+          }),
+        );
+      },
+
       /** mmesh_notification_backlog from `notification.status` (its durable-bus backlog), when that service runs; errors ignored. */
       async refreshNotificationBacklog(): Promise<void> {
         if (!this.metricsOn) return;
-        if (!this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === "notification")) return;
+        if (!this.hasService("notification")) return;
         try {
           const status = (await this.broker.call("notification.status", {}, { timeout: this.settings.probeTimeoutMs, retries: 0 })) as { backlog?: { total?: unknown } | null };
           const total = status?.backlog?.total;
@@ -259,6 +292,7 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
           setInterval(() => {
             void this.probeServers(null).catch(() => undefined);
             void this.probeExchanges(null).catch(() => undefined);
+            void this.refreshBalances().catch(() => undefined);
           }, this.settings.probeIntervalMs).unref(),
         );
       }

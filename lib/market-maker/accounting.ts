@@ -335,6 +335,18 @@ export class PnlTracker {
     return { dailyPnl: str(eq.minus(this.dayStartEquity)), peakEquity: str(this.peak), drawdownPct };
   }
 
+  /**
+   * Drawdown of `equity` from the peak, as `update` computes it and the drawdown kill switch
+   * compares it with maxDrawdownPct, without changing anything: an equity above the peak (or
+   * before any update) is a new peak, 0. A ratio (0 at the peak, 1 = capital + peak lost).
+   */
+  drawdown(equity: string): number {
+    const eq = dec(equity, "equity");
+    const peak = this.peak === null || eq.gt(this.peak) ? eq : this.peak;
+    const basis = this.capital.plus(peak);
+    return basis.gt(0) ? peak.minus(eq).div(basis).toNumber() : 0;
+  }
+
   /** What to persist to resume after a restart (with `capital` when one was given). */
   state(): PnlState & { capital?: string } {
     const s: PnlState & { capital?: string } = {
@@ -350,6 +362,40 @@ export class PnlTracker {
 /** Money shown to people and metrics: exact inside, 12 decimal places out (averages can carry 40 digits). */
 export function money(x: string | number): string {
   return str(new D(x).toDecimalPlaces(12));
+}
+
+/**
+ * Base share of the value of an inventory at `mid`: base·mid / (base·mid + quote), 0..1
+ * (what inventoryTargetBasePct steers); null without a price or with nothing (or a negative
+ * holding) to value. A float: it is for metrics, never for a decision.
+ */
+export function inventoryRatio(base: string, quote: string, mid: string | null): number | null {
+  if (mid === null) return null;
+  const value = dec(base, "base").times(dec(mid, "mid"));
+  const q = dec(quote, "quote");
+  const total = value.plus(q);
+  if (value.isNegative() || q.isNegative() || !total.gt(0)) return null;
+  return value.div(total).toNumber();
+}
+
+/** A bot's mark-to-market as `mm.pnl.updated` carries it (lib/monitoring/business-metrics.ts MmPnlUpdated). */
+export interface BotMark {
+  /** `money` strings, quote currency. */
+  realized: string;
+  unrealized: string;
+  total: string;
+  /** PnlTracker.drawdown of the total. */
+  drawdown: number;
+  /** inventoryRatio of the bot's inventory at the mark; null without a mark. */
+  inventoryRatio: number | null;
+}
+
+/** PnL at `mid` (unrealized 0 without one), drawdown from the tracker's peak, inventory ratio. */
+export function botMark(ledger: PositionLedger, pnl: PnlTracker, mid: string | null, inventory: { base: string; quote: string }): BotMark {
+  const realized = ledger.snapshot().realized;
+  const unrealized = mid === null ? "0" : ledger.unrealized(mid);
+  const total = str(new D(realized).plus(unrealized));
+  return { realized: money(realized), unrealized: money(unrealized), total: money(total), drawdown: pnl.drawdown(total), inventoryRatio: inventoryRatio(inventory.base, inventory.quote, mid) };
 }
 
 /** One bot's ledger and mark-to-market, for a PnL report. */

@@ -9,16 +9,21 @@
  *                       (an order counts while its status is "open" or "pending")
  * - `price.cex.updated` CexPriceUpdate { exchange, symbol, bid, ask, mid, receivedAt } →
  *                       mmesh_feed_age_seconds{exchange,symbol} (refreshed on a timer), mmesh_market_spread_bps{exchange,symbol}
- * - `mm.pnl.updated`        MmPnlUpdated → mmesh_pnl{bot,exchange,symbol,kind=realized|unrealized|total}
+ * - `mm.pnl.updated`        MmPnlUpdated → mmesh_pnl{bot,exchange,symbol,kind=realized|unrealized|total},
+ *                           mmesh_drawdown_ratio{bot,exchange,symbol}, mmesh_inventory_ratio{bot,exchange,symbol}
+ *                           (emitted by the market maker on every fill and every markIntervalMs)
  * - `mm.inventory.updated`  MmInventoryUpdated → mmesh_inventory{bot,exchange,asset}
  * - `mm.quote.placed`       MmQuotePlaced → mmesh_spread_quoted_bps{bot,exchange,symbol},
  *                           mmesh_tick_to_order_latency_seconds{bot,exchange} (histogram of orderAckAt - tickReceivedAt)
  * - `arbitrage.opportunity` ArbitrageOpportunity → mmesh_arbitrage_opportunities_total{symbol,buyVenue,sellVenue}
  * - notification backlog   → mmesh_notification_backlog (set from `notification.status` when it reports `backlog`)
+ * - venue balances         → mmesh_balance{exchange,asset}: `cex.balance` of every exchange `cex.exchanges`
+ *                           lists, polled on the monitoring service's probe timer (an asset that
+ *                           drops out of the answer goes to 0; a venue without keys has none)
  * Amounts are decimal strings on the wire; gauges hold them as floats (for display only).
  */
 
-/** `mm.pnl.updated`, emitted by the market maker whenever a bot's PnL changes. */
+/** `mm.pnl.updated`: a bot's mark-to-market, emitted by the market maker on every fill and on a timer. */
 export interface MmPnlUpdated {
   bot: string;
   exchange: string;
@@ -27,6 +32,10 @@ export interface MmPnlUpdated {
   realized: string;
   unrealized: string;
   total?: string;
+  /** Drawdown of the total from the bot's equity peak, as its drawdown kill switch measures it (0 at the peak; 1 = capital + peak lost). */
+  drawdown?: number;
+  /** Base share of the bot's inventory value at the mid, 0..1; absent or null without a price. */
+  inventoryRatio?: number | null;
   ts?: number;
 }
 
@@ -86,11 +95,17 @@ export const METRIC = {
   SERVER_UP: "mmesh.server.up",
   DB_TABLE_ROWS: "mmesh.db.table.rows",
   DB_TABLE_BYTES: "mmesh.db.table.bytes",
+  DRAWDOWN: "mmesh.drawdown.ratio",
+  INVENTORY_RATIO: "mmesh.inventory.ratio",
+  BALANCE: "mmesh.balance",
 } as const;
 
 export const BUSINESS_METRICS: MetricDefinition[] = [
   { name: METRIC.PNL, type: "gauge", labelNames: ["bot", "exchange", "symbol", "kind"], description: "Profit and loss per bot and market (quote currency)" },
   { name: METRIC.INVENTORY, type: "gauge", labelNames: ["bot", "exchange", "asset"], description: "Inventory per bot, venue and asset" },
+  { name: METRIC.DRAWDOWN, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Drawdown of a bot's equity from its peak, as its drawdown kill switch measures it (0 at the peak)" },
+  { name: METRIC.INVENTORY_RATIO, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Base share of a bot's inventory value at the mid, 0..1" },
+  { name: METRIC.BALANCE, type: "gauge", labelNames: ["exchange", "asset"], description: "Balance (free + used) per venue account and asset, polled from cex.balance" },
   { name: METRIC.ORDERS_OPEN, type: "gauge", labelNames: ["exchange", "symbol"], description: "Open orders per market" },
   { name: METRIC.SPREAD_QUOTED, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Spread of the last quote placed, basis points of mid" },
   { name: METRIC.MARKET_SPREAD, type: "gauge", labelNames: ["exchange", "symbol"], description: "Top-of-book spread of the market, basis points of mid" },
@@ -162,6 +177,8 @@ export function spreadBps(bid: unknown, ask: unknown): number | null {
  */
 export class BusinessMetrics {
   private readonly openOrders = new Map<string, { exchange: string; symbol: string }>();
+  /** Assets last reported per exchange (so one that drops out of the answer is set to 0). */
+  private readonly balanceAssets = new Map<string, Set<string>>();
   private readonly lastUpdate = new Map<string, { exchange: string; symbol: string; receivedAt: number }>();
 
   constructor(private readonly sink: MetricSink, private readonly now: () => number = Date.now) {}
@@ -218,6 +235,28 @@ export class BusinessMetrics {
     if (realized !== null) this.sink.set(METRIC.PNL, realized, { ...labels, kind: "realized" });
     if (unrealized !== null) this.sink.set(METRIC.PNL, unrealized, { ...labels, kind: "unrealized" });
     if (total !== null) this.sink.set(METRIC.PNL, total, { ...labels, kind: "total" });
+    const drawdown = num(p.drawdown);
+    if (drawdown !== null && drawdown >= 0) this.sink.set(METRIC.DRAWDOWN, drawdown, labels);
+    const ratio = num(p.inventoryRatio);
+    if (ratio !== null && ratio >= 0 && ratio <= 1) this.sink.set(METRIC.INVENTORY_RATIO, ratio, labels);
+  }
+
+  /**
+   * One exchange's `cex.balance` answer ({ balances: { [asset]: { total } } }, non-zero assets
+   * only) → mmesh_balance{exchange,asset}; assets it no longer lists go to 0.
+   */
+  onBalances(exchange: string, answer: unknown): void {
+    const balances = (answer as { balances?: unknown } | null)?.balances;
+    if (!balances || typeof balances !== "object") return;
+    const seen = new Set<string>();
+    for (const [asset, row] of Object.entries(balances as Record<string, { total?: unknown } | null>)) {
+      const total = num(row?.total);
+      if (total === null) continue;
+      seen.add(asset);
+      this.sink.set(METRIC.BALANCE, total, { exchange, asset });
+    }
+    for (const asset of this.balanceAssets.get(exchange) ?? []) if (!seen.has(asset)) this.sink.set(METRIC.BALANCE, 0, { exchange, asset });
+    this.balanceAssets.set(exchange, new Set([...(this.balanceAssets.get(exchange) ?? []), ...seen]));
   }
 
   onInventory(p: Record<string, unknown>): void {

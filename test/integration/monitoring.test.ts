@@ -4,7 +4,9 @@
  * action shows on that node; the servers the environment configures probed for real
  * (PostgreSQL, Redis, NATS, RabbitMQ) and a closed port reported down with its error;
  * business events emitted from the other node turned into metrics on the monitoring
- * node's Prometheus /metrics.
+ * node's Prometheus /metrics. Then, on the embedded paper setup with the demo bot running
+ * (config, cex, cex-price-feed, market-maker, monitoring in one broker), every metric the
+ * Grafana dashboard queries served on /metrics with values.
  */
 import net from "node:net";
 import { spawn } from "node:child_process";
@@ -16,6 +18,7 @@ import { createBrokerOptions } from "../../moleculer.config";
 import { probePostgres, probeRedis } from "../../lib/monitoring";
 import createMonitoringService, { type MonitoringStatus } from "../../services/monitoring.service";
 import { testEnv, uniqueName } from "../support/env";
+import { resolveMetricName } from "../../lib/alerting/selector";
 
 jest.setTimeout(30_000);
 
@@ -236,4 +239,102 @@ describe("monitoring and db-maintenance through the gateway (embedded node)", ()
     expect(stats.status).toBe(200);
     expect(stats.body.tables.find((t: any) => t.table === "users")).toMatchObject({ rows: 1 });
   });
+});
+
+describe("the Grafana dashboard's metrics on the embedded paper setup with the demo bot running", () => {
+  const DASHBOARD = path.resolve(__dirname, "../../deploy/grafana/dashboards/mmesh.json");
+  const BUSINESS = path.resolve(__dirname, "../../deploy/grafana/business-metrics.json");
+  let env: ReturnType<typeof testEnv>;
+  let broker: ServiceBroker;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    metricsPort = await freePort();
+    env = testEnv({ SERVICES: "config,cex,cex-price-feed,market-maker,monitoring", DEMO_BOT: "on", METRICS_PORT: String(metricsPort) });
+    const [{ default: createConfigService }, { default: createCexService }, { default: createCexPriceFeedService }, { default: createMarketMakerService }] = await Promise.all([
+      import("../../services/config.service"),
+      import("../../services/cex.service"),
+      import("../../services/cex-price-feed.service"),
+      import("../../services/market-maker.service"),
+    ]);
+    broker = new ServiceBroker({ ...createBrokerOptions(env), logger: false });
+    broker.createService(createConfigService(env));
+    broker.createService(createCexService(env));
+    broker.createService(createCexPriceFeedService(env));
+    broker.createService(createMarketMakerService(env, { markIntervalMs: 250 }));
+    broker.createService(createMonitoringService(env, { probeIntervalMs: 300, feedAgeIntervalMs: 200 }));
+    await broker.start();
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    env?.cleanup();
+  });
+
+  /** The series of /metrics: name, labels, value. */
+  const scrape = async () =>
+    (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())
+      .split("\n")
+      .map((l) => /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ name: m[1], labels: Object.fromEntries([...(m[2] ?? "").matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]])), value: Number(m[3]) }));
+  type Series = Awaited<ReturnType<typeof scrape>>;
+  const valueOf = (series: Series, name: string, labels: Record<string, string>) =>
+    series.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+  it("serves every mmesh metric the dashboard queries, with the demo bot's values", async () => {
+    const dashboard = JSON.parse(fs.readFileSync(DASHBOARD, "utf8"));
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets?: Array<{ expr: string }> }) => (p.targets ?? []).map((t) => t.expr));
+    const queried = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(mmesh_[a-z0-9_]+)/g)].map((m) => m[1])));
+    // Every business metric documented for the dashboard is queried by it.
+    expect([...queried].map((n) => n.replace(/_(bucket|sum|count)$/, "")).sort()).toEqual(expect.arrayContaining(Object.keys(JSON.parse(fs.readFileSync(BUSINESS, "utf8")).metrics).sort()));
+    expect(queried.size).toBeGreaterThanOrEqual(9);
+
+    const BOT = { bot: "demo-avellaneda", exchange: "paper", symbol: "BTC/USDT" };
+    let series: Series = [];
+    const missing = () => [...queried].filter((name) => !series.some((s) => s.name === name && Number.isFinite(s.value)));
+    await waitFor(
+      async () => {
+        series = await scrape();
+        // The bot has quoted (tick-to-order observed) and been marked at its mid (inventory ratio set).
+        return missing().length === 0 && (valueOf(series, "mmesh_tick_to_order_latency_seconds_bucket", { bot: BOT.bot, exchange: BOT.exchange, le: "+Inf" }) ?? 0) > 0 && valueOf(series, "mmesh_inventory_ratio", BOT) !== undefined;
+      },
+      25_000,
+      "every dashboard metric on /metrics",
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; missing: ${missing().join(", ")}; mmesh series: ${JSON.stringify(series.filter((x) => x.name.startsWith("mmesh_") && x.labels.le === undefined))}`);
+    });
+
+    // PnL, drawdown and inventory ratio of the running bot.
+    const realized = valueOf(series, "mmesh_pnl", { ...BOT, kind: "realized" });
+    const unrealized = valueOf(series, "mmesh_pnl", { ...BOT, kind: "unrealized" });
+    const total = valueOf(series, "mmesh_pnl", { ...BOT, kind: "total" });
+    expect([realized, unrealized, total].every((v) => typeof v === "number" && Number.isFinite(v))).toBe(true);
+    expect(total!).toBeCloseTo(realized! + unrealized!, 6);
+    const drawdown = valueOf(series, "mmesh_drawdown_ratio", BOT)!;
+    expect(drawdown).toBeGreaterThanOrEqual(0);
+    expect(drawdown).toBeLessThanOrEqual(1);
+    // The paper account holds about 37.5 % of its value in BTC (the demo's inventory target).
+    const ratio = valueOf(series, "mmesh_inventory_ratio", BOT)!;
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(0.6);
+
+    // Balances of the paper account, as cex.balance reports them.
+    const usdt = valueOf(series, "mmesh_balance", { exchange: "paper", asset: "USDT" })!;
+    const btc = valueOf(series, "mmesh_balance", { exchange: "paper", asset: "BTC" })!;
+    expect(usdt).toBeGreaterThan(0);
+    expect(btc).toBeGreaterThan(0);
+    const answer = (await broker.call("cex.balance", { exchange: "paper" })) as { balances: Record<string, { total: string }> };
+    expect(usdt / Number(answer.balances.USDT.total)).toBeCloseTo(1, 1);
+
+    // Feed, spreads, latency and the exchange probe.
+    expect(valueOf(series, "mmesh_feed_age_seconds", { exchange: "paper", symbol: "BTC/USDT" })).toBeLessThan(5);
+    expect(valueOf(series, "mmesh_market_spread_bps", { exchange: "paper", symbol: "BTC/USDT" })).toBeGreaterThan(0);
+    expect(valueOf(series, "mmesh_spread_quoted_bps", BOT)).toBeGreaterThan(0);
+    expect(valueOf(series, "mmesh_server_up", { server: "exchange:paper" })).toBe(1);
+
+    // Alert rules may name them as the dashboard does (lib/alerting/selector.ts): each resolves to a registered metric.
+    const registered = (broker.metrics.list() as Array<{ name: string }>).map((m) => m.name);
+    for (const name of ["mmesh_drawdown_ratio", "mmesh_balance", "mmesh_pnl", "mmesh_inventory_ratio"]) expect({ name, metric: resolveMetricName(name, registered) }).toEqual({ name, metric: expect.any(String) });
+  }, 40_000);
 });

@@ -19,6 +19,8 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { KNOWN_SERVICES, readEnv } from "../../../lib/runtime/env";
 import { KEYSTORE_PREFIX, MmeshStack, NODE_GROUPS } from "../../../deploy/aws/mmesh-stack";
+import { BUSINESS_METRICS, DB_METRICS } from "../../../lib/monitoring/business-metrics";
+import { exposedName } from "../../../lib/alerting/selector";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -195,30 +197,65 @@ describe("Prometheus and Grafana", () => {
     expect(datasource.url).toBe("http://prometheus:9090");
   });
 
+  const dashboard = JSON.parse(read("deploy/grafana/dashboards/mmesh.json"));
+  const businessDoc: { description: string; metrics: Record<string, { type: string; labels: string[] }> } = JSON.parse(read("deploy/grafana/business-metrics.json"));
+  const business = new Set(Object.keys(businessDoc.metrics));
+  /** What the code registers, as /metrics shows it: Prometheus name → definition. */
+  const registered = new Map([...BUSINESS_METRICS, ...DB_METRICS].map((d) => [exposedName(d.name), d]));
+  const targets = (): Obj[] => dashboard.panels.filter((p: Obj) => p.type !== "row").flatMap((p: Obj) => p.targets);
+  const metricNames = (expr: string) => [...expr.matchAll(/\b((?:moleculer|mmesh|process|os)_[a-z0-9_]+)/g)].map((m) => m[1]);
+  const baseName = (name: string) => name.replace(/_(bucket|sum|count)$/, "");
+
   it("has a dashboard over PnL, inventory, latency, feeds and alerts using metric names that exist", () => {
-    const dashboard = JSON.parse(read("deploy/grafana/dashboards/mmesh.json"));
     const rows = dashboard.panels.filter((p: Obj) => p.type === "row").map((p: Obj) => p.title);
     expect(rows).toEqual(["PnL", "Inventory", "Latency", "Feeds", "Alerts"]);
     const datasource = YAML.parse(read("deploy/grafana/provisioning/datasources/prometheus.yml")).datasources[0];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const METRIC: Record<string, unknown> = require("moleculer").METRIC;
     const moleculerNames = new Set(Object.values(METRIC).filter((v): v is string => typeof v === "string" && v.includes(".")).map((v) => v.replace(/[.-]/g, "_")));
-    const business = new Set(Object.keys(JSON.parse(read("deploy/grafana/business-metrics.json")).metrics));
     expect([...business].every((n) => n.startsWith("mmesh_"))).toBe(true);
-    // The two business metrics the alerting service documents are among them.
+    // The business metrics the alerting service documents are among them.
     for (const m of read("lib/alerting/selector.ts").matchAll(/\b(mmesh_[a-z_]+)/g)) expect(business.has(m[1])).toBe(true);
     const used = new Set<string>();
     for (const panel of dashboard.panels.filter((p: Obj) => p.type !== "row")) {
       expect(panel.datasource.uid).toBe(datasource.uid);
       expect(panel.targets.length).toBeGreaterThan(0);
-      for (const t of panel.targets) for (const m of String(t.expr).matchAll(/\b((?:moleculer|mmesh|process|os)_[a-z0-9_]+)/g)) used.add(m[1]);
+      for (const t of panel.targets) for (const name of metricNames(String(t.expr))) used.add(name);
     }
     expect(moleculerNames.has("moleculer_request_total")).toBe(true);
     for (const name of used) {
-      const base = name.replace(/_(bucket|sum|count)$/, "");
-      expect({ name, exists: moleculerNames.has(name) || moleculerNames.has(base) || business.has(name) }).toEqual({ name, exists: true });
+      const base = baseName(name);
+      expect({ name, exists: moleculerNames.has(name) || moleculerNames.has(base) || business.has(base) }).toEqual({ name, exists: true });
     }
-    for (const b of business) expect(used.has(b)).toBe(true);
+    // business-metrics.json lists exactly the mmesh metrics the dashboard uses.
+    expect([...business].sort()).toEqual([...new Set([...used].filter((n) => n.startsWith("mmesh_")).map(baseName))].sort());
+    expect(businessDoc.description).not.toMatch(/not written yet|stay empty/i);
+  });
+
+  it("lists in business-metrics.json only metrics the code registers, with their type and labels", () => {
+    for (const [name, doc] of Object.entries(businessDoc.metrics)) {
+      const def = registered.get(name);
+      expect({ name, registered: def !== undefined }).toEqual({ name, registered: true });
+      expect({ name, type: def!.type, labels: [...def!.labelNames].sort() }).toEqual({ name, type: doc.type, labels: [...doc.labels].sort() });
+    }
+  });
+
+  it("groups, filters and names dashboard series only by labels their metrics carry", () => {
+    // The Prometheus reporter adds these to every series (moleculer.config.ts defaultLabels); histograms have `le`.
+    const always = ["namespace", "nodeID", "le"];
+    for (const t of targets()) {
+      const expr = String(t.expr);
+      const names = metricNames(expr).map(baseName).filter((n) => n.startsWith("mmesh_"));
+      if (names.length === 0) continue;
+      const carried = new Set([...always, ...names.flatMap((n) => businessDoc.metrics[n]?.labels ?? [])]);
+      const grouped = [...expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((m) => m[1].split(",").map((l) => l.trim()));
+      const matched = [...expr.matchAll(/mmesh_[a-z0-9_]+\{([^}]*)\}/g)].flatMap((m) => [...m[1].matchAll(/([a-zA-Z_]+)\s*[=!~]/g)].map((x) => x[1]));
+      for (const label of [...grouped, ...matched]) expect({ expr, label, carried: carried.has(label) }).toEqual({ expr, label, carried: true });
+      // A legend names labels the query's result keeps: the grouping labels when it aggregates.
+      const outer = /^\s*(?:sum|max|min|avg)\s+by\s+\(([^)]*)\)/.exec(expr) ?? /^\s*histogram_quantile\([^,]+,\s*sum\s+by\s+\(([^)]*)\)/.exec(expr);
+      const kept = outer ? new Set(outer[1].split(",").map((l) => l.trim())) : /^\s*(?:sum|max|min|avg)\(/.test(expr) ? new Set<string>() : carried;
+      for (const m of String(t.legendFormat ?? "").matchAll(/\{\{\s*([a-zA-Z_]+)\s*\}\}/g)) expect({ expr, legend: m[1], kept: kept.has(m[1]) }).toEqual({ expr, legend: m[1], kept: true });
+    }
   });
 });
 

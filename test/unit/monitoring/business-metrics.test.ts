@@ -91,6 +91,29 @@ describe("BusinessMetrics", () => {
     expect(sink.observed).toHaveLength(1);
   });
 
+  it("sets a bot's drawdown and inventory ratio from its mark, ignoring values out of range", () => {
+    const labels = { bot: "b", exchange: "x", symbol: "S" };
+    metrics.onPnl({ ...labels, realized: "1", unrealized: "0", total: "1", drawdown: 0.125, inventoryRatio: 0.4 });
+    expect(sink.get(METRIC.DRAWDOWN, labels)).toBe(0.125);
+    expect(sink.get(METRIC.INVENTORY_RATIO, labels)).toBe(0.4);
+    metrics.onPnl({ ...labels, realized: "1", unrealized: "0", drawdown: -1, inventoryRatio: 1.5 });
+    metrics.onPnl({ ...labels, realized: "1", unrealized: "0", inventoryRatio: null });
+    expect(sink.get(METRIC.DRAWDOWN, labels)).toBe(0.125);
+    expect(sink.get(METRIC.INVENTORY_RATIO, labels)).toBe(0.4);
+  });
+
+  it("sets balances per exchange and asset from cex.balance, and an asset that drops out to 0", () => {
+    metrics.onBalances("paper", { exchange: "paper", balances: { USDT: { free: "90", used: "10", total: "100" }, BTC: { free: "1", used: "0", total: "1.5" } } });
+    expect(sink.get(METRIC.BALANCE, { exchange: "paper", asset: "USDT" })).toBe(100);
+    expect(sink.get(METRIC.BALANCE, { exchange: "paper", asset: "BTC" })).toBe(1.5);
+    metrics.onBalances("paper", { exchange: "paper", balances: { USDT: { free: "100", used: "0", total: "100" } } });
+    expect(sink.get(METRIC.BALANCE, { exchange: "paper", asset: "BTC" })).toBe(0);
+    metrics.onBalances("paper", null);
+    metrics.onBalances("paper", { balances: { ETH: { total: "not a number" } } });
+    expect(sink.get(METRIC.BALANCE, { exchange: "paper", asset: "ETH" })).toBeUndefined();
+    expect(sink.get(METRIC.BALANCE, { exchange: "paper", asset: "USDT" })).toBe(0);
+  });
+
   it("counts arbitrage opportunities", () => {
     metrics.onArbitrage({ symbol: "ETH/USDT", buyVenue: "paper", sellVenue: "uniswap-v2" });
     expect(sink.get(METRIC.ARBITRAGE, { symbol: "ETH/USDT", buyVenue: "paper", sellVenue: "uniswap-v2" })).toBe(1);
