@@ -443,6 +443,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           const strategy = createStrategy(spec.strategy, spec.params);
           const policy = orderPolicyOf(spec.strategy, spec.params);
           const labels = { bot: spec.name, exchange: spec.market.venue, symbol: spec.market.symbol };
+          if (spec.risk.maxDrawdownPct !== undefined && spec.capital === undefined) {
+            this.logger.warn(`bot ${spec.name}: maxDrawdownPct is measured on the PnL alone (no drawdown before the PnL has been above 0); set capital on strategies/${spec.name} to measure it on capital + PnL`);
+          }
           const bot = new Bot(
             {
               name: spec.name,
@@ -456,6 +459,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
               decimalRules,
               minRequoteIntervalMs: spec.minRequoteIntervalMs,
               risk: spec.risk,
+              capital: spec.capital,
               canQuote: () => runner.keeper.held(),
             },
             cexVenue(call, spec.market),

@@ -73,6 +73,8 @@ const strategies = {
   strategy: { type: "enum", values: ["pure_market_making", "avellaneda_stoikov", "cross_exchange"] },
   enabled: { type: "boolean", default: false },
   minRequoteIntervalMs: { type: "number", integer: true, min: 0, default: 250 },
+  /** Quote-currency capital the bot trades with: `maxDrawdownPct` is measured on capital + PnL (without it, on the PnL alone). */
+  capital: { ...DECIMAL, optional: true },
   /** Checked against STRATEGY_PARAMS[strategy] once the rest of the document is valid. */
   params: { type: "object" },
   $$strict: true,

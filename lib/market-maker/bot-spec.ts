@@ -28,6 +28,8 @@ export interface StrategyDoc {
   strategy: "pure_market_making" | "avellaneda_stoikov" | "cross_exchange";
   enabled?: boolean;
   minRequoteIntervalMs?: number;
+  /** Quote-currency capital the drawdown limit is measured against (capital + PnL). */
+  capital?: string;
   params: Record<string, unknown>;
 }
 
@@ -49,6 +51,8 @@ export interface BotSpec {
   strategy: StrategyDoc["strategy"];
   params: Record<string, unknown>;
   minRequoteIntervalMs: number;
+  /** See StrategyDoc.capital; undefined: drawdown on the PnL alone. */
+  capital?: string;
   market: MarketRef;
   /** PMM `priceSource: external` market, or the XEMM taker market. */
   reference: MarketRef | null;
@@ -98,6 +102,7 @@ export function buildBotSpecs(
         strategy: body.strategy,
         params: body.params,
         minRequoteIntervalMs: body.minRequoteIntervalMs ?? 250,
+        capital: body.capital,
         market,
         reference,
         risk: riskLimitsFromConfig(riskBody),

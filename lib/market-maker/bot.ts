@@ -125,7 +125,7 @@ export interface BotConfig {
   decimalRules: DecimalRules;
   minRequoteIntervalMs: number;
   risk: RiskLimits;
-  /** Capital the drawdown is measured against (quote currency); default the starting equity. */
+  /** Capital the drawdown is measured against (quote currency); without it, the PnL alone (no drawdown until the PnL has been above 0). */
   capital?: string;
   /** Checked right before orders leave: false (e.g. the bot's lease may have lapsed) sends nothing. */
   canQuote?: () => boolean;

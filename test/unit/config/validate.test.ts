@@ -42,3 +42,22 @@ describe("config document validation", () => {
     expect(validateDocument("alerts", [1, 2])).toEqual({ ok: false, errors: [expect.objectContaining({ field: "body" })] });
   });
 });
+
+describe("strategy capital", () => {
+  const doc = { market: "btc-paper", strategy: "pure_market_making", params: { bidSpread: 0.01, askSpread: 0.02, orderAmount: "0.1" } };
+
+  it("is an optional decimal string of the quote currency", () => {
+    const with_ = validateDocument("strategies", { ...doc, capital: "25000" });
+    expect(with_.ok && with_.value.capital).toBe("25000");
+    const without = validateDocument("strategies", doc);
+    expect(without.ok && "capital" in without.value).toBe(false);
+  });
+
+  it("refuses a float or a negative capital, naming the field", () => {
+    for (const capital of [25000, "-5", "1e4"]) {
+      const result = validateDocument("strategies", { ...doc, capital });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors.map((e) => e.field)).toEqual(["capital"]);
+    }
+  });
+});
