@@ -82,8 +82,16 @@ interface AlertingMethods {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export default function createAlertingService(_env: RuntimeEnv, overrides: Partial<AlertingSettings> = {}): ServiceSchema {
-  const settings: AlertingSettings = { ...DEFAULT_ALERTING_SETTINGS, ...overrides };
+/**
+ * At least twice per probe interval: a server seen down by one probe and up again by the next
+ * must be evaluated in between, or a short outage raises nothing.
+ */
+export function evaluateIntervalFor(probeIntervalMs: number): number {
+  return Math.max(250, Math.min(DEFAULT_ALERTING_SETTINGS.evaluateIntervalMs, Math.floor(probeIntervalMs / 2)));
+}
+
+export default function createAlertingService(env: RuntimeEnv, overrides: Partial<AlertingSettings> = {}): ServiceSchema {
+  const settings: AlertingSettings = { ...DEFAULT_ALERTING_SETTINGS, evaluateIntervalMs: evaluateIntervalFor(env.probeIntervalMs), ...overrides };
 
   const schema: ServiceSchema<ServiceSettingSchema & AlertingSettings, AlertingMethods, AlertingVars> = {
     name: "alerting",
