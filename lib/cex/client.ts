@@ -2,6 +2,7 @@
  * The exchange registry: one interface (the ccxt unified subset mmesh uses) over the
  * built-in paper exchange and any ccxt exchange. Venue quirks stay here.
  */
+import { randomBytes } from "node:crypto";
 import type { Balances, MarketInterface, Order, OrderBook, Ticker, Trade, TradingFeeInterface } from "ccxt";
 import { createDefaultPaperVenue, DEFAULT_PAPER_MARKETS, type PaperMarketDefinition, type PaperVenue } from "../paper";
 
@@ -54,7 +55,14 @@ export function acquirePaperVenue(extraMarkets = 0): PaperVenue {
   if (!paperVenue) {
     const extra = extraPaperMarkets(extraMarkets);
     const funding = { ...PAPER_FUNDING, ...Object.fromEntries(extra.map((m) => [m.base, "1000"])) };
-    paperVenue = createDefaultPaperVenue({ accounts: { [PAPER_ACCOUNT]: funding }, ...(extra.length > 0 ? { markets: [...DEFAULT_PAPER_MARKETS, ...extra] } : {}) });
+    paperVenue = createDefaultPaperVenue({
+      accounts: { [PAPER_ACCOUNT]: funding },
+      // Orders and fills of this venue are stored next to those of earlier processes (cex_orders,
+      // cex_fills, mm_fills): ids unique per venue instance, or a restart's fill "1" is taken for
+      // the previous run's fill "1" and dropped as a duplicate.
+      idPrefix: `${Date.now().toString(36)}${randomBytes(2).toString("hex")}-`,
+      ...(extra.length > 0 ? { markets: [...DEFAULT_PAPER_MARKETS, ...extra] } : {}),
+    });
     paperVenue.startRealtime();
   }
   paperUsers += 1;

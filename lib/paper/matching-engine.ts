@@ -58,6 +58,7 @@ export class MatchingEngine {
     private readonly clock: Clock,
     private readonly observer: EngineObserver,
     private readonly accountDefaults: AccountOptions = {},
+    private readonly idPrefix = '',
   ) {
     for (const spec of markets) {
       if (this.specs.has(spec.symbol)) throw new Error(`paper market ${spec.symbol} is configured twice`);
@@ -169,7 +170,7 @@ export class MatchingEngine {
 
     const now = this.clock.now();
     const order: PaperOrder = {
-      id: String(++this.orderSeq),
+      id: `${this.idPrefix}${++this.orderSeq}`,
       clientOrderId,
       accountId: account.id,
       symbol,
@@ -318,7 +319,7 @@ export class MatchingEngine {
   ): void {
     const now = this.clock.now();
     const cost = mulUnits(price, amount);
-    const tradeId = String(++this.tradeSeq);
+    const tradeId = `${this.idPrefix}${++this.tradeSeq}`;
     book.oppositeOf(taker.side).reduce(maker, amount);
     this.settle(takerAccount, taker, spec, price, amount, cost, 'taker', tradeId, now);
     this.settle(makerAccount, maker, spec, price, amount, cost, 'maker', tradeId, now);

@@ -33,6 +33,12 @@ export interface PaperVenueConfig {
   accounts?: Record<string, Record<string, string>>;
   /** per account: closed orders and fills remembered for fetchOrder/fetchMyTrades (default 10 000 each) */
   history?: { maxClosedOrders?: number; maxTrades?: number };
+  /**
+   * Prepended to every order and trade id ("" by default: ids 1, 2, … as a backtest expects).
+   * A venue whose ids are stored across process restarts needs one unique per instance, or a
+   * restarted venue hands out ids already stored for the previous one.
+   */
+  idPrefix?: string;
   /** levels per side in 'orderbook' events, default 20 */
   bookEventDepth?: number;
 }
@@ -87,7 +93,7 @@ export class PaperVenue extends EventEmitter {
     this.clock = config.clock ?? new ManualClock(startTime);
     this.bookEventDepth = config.bookEventDepth ?? 20;
     const specs: MarketSpec[] = config.markets.map(buildMarketSpec);
-    this.engine = new MatchingEngine(specs, this.clock, this.observer(), config.history ?? {});
+    this.engine = new MatchingEngine(specs, this.clock, this.observer(), config.history ?? {}, config.idPrefix ?? '');
     for (const spec of specs) this.stats.set(spec.symbol, new TickerStats());
 
     const rng = new Prng(config.seed ?? 1);

@@ -131,3 +131,45 @@ describe("cex: a paper clientOrderId stored by an earlier process stays idempote
     ]);
   });
 });
+
+describe("cex: a restarted paper venue's fills and order ids do not collide with the previous run's", () => {
+  let db: TempDatabase;
+  let broker: ServiceBroker | null = null;
+  const envs: Array<{ cleanup(): void }> = [];
+
+  beforeAll(async () => {
+    db = await createTempDatabase();
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    for (const env of envs) env.cleanup();
+    await db?.drop();
+  });
+
+  const run = async (clientOrderId: string) => {
+    const env = testEnv({ SERVICES: "config,cex", DATABASE_URL: db.url });
+    envs.push(env);
+    broker = createNode(env, { logger: false });
+    await broker.start();
+    const book = await broker.call<{ asks: string[][] }, object>("cex.orderBook", { exchange: "paper", symbol: "BTC/USDT" });
+    // Crosses the best ask: filled at once by the simulated book.
+    const order = await broker.call<WireOrder, object>("cex.createOrder", { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: String(Number(book.asks[0][0]) * 1.01), clientOrderId });
+    const sql = sequelizeOf(broker.getLocalService("cex"));
+    const fills = async () => (await sql.query("SELECT trade_id, client_order_id FROM cex_fills ORDER BY id", { type: "SELECT" })) as Array<{ trade_id: string; client_order_id: string }>;
+    for (let i = 0; i < 100 && !(await fills()).some((f) => f.client_order_id === clientOrderId); i++) await new Promise((r) => setTimeout(r, 20));
+    const stored = await fills();
+    await broker.stop();
+    broker = null;
+    return { order, fills: stored };
+  };
+
+  it("records the second run's fill next to the first run's", async () => {
+    const first = await run("restart-a");
+    const second = await run("restart-b");
+    expect(first.fills.map((f) => f.client_order_id)).toEqual(["restart-a"]);
+    expect(second.fills.map((f) => f.client_order_id)).toEqual(["restart-a", "restart-b"]);
+    expect(second.fills[0].trade_id).not.toBe(second.fills[1].trade_id);
+    expect(second.order.id).not.toBe(first.order.id);
+  });
+});
