@@ -26,7 +26,8 @@ export interface FillBookDeps {
   remember?: number;
 }
 
-export const tradeKey = (fill: { exchange: string; tradeId: string }) => `${fill.exchange}:${fill.tradeId}`;
+/** A fill's identity (as the mm_fills_identity index): trade ids repeat across symbols and for a self-trade's two sides. */
+export const tradeKey = (fill: { exchange: string; symbol: string; tradeId: string; side: string }) => `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}`;
 
 export class FillBook {
   /** Trade keys booked or seen booked lately, oldest first: a redelivery costs no DB round trip. */
@@ -56,7 +57,7 @@ export class FillBook {
   }
 
   /** A booked fill this node heard of (booked here or elsewhere): its redeliveries stop in memory. */
-  seen(fill: { exchange: string; tradeId: string }): void {
+  seen(fill: { exchange: string; symbol: string; tradeId: string; side: string }): void {
     this.remember(tradeKey(fill));
   }
 

@@ -83,6 +83,9 @@ export interface LoadedLedger {
   replayed: BookedFill[];
 }
 
+/** What makes a fill unique (the mm_fills_identity index): exchange trade ids repeat across symbols and for a self-trade's two sides. */
+const fillIdentity = (fill: { exchange: string; symbol: string; tradeId: string; side: string }) => ({ exchange: fill.exchange, symbol: fill.symbol, trade_id: fill.tradeId, side: fill.side });
+
 export class MarketMakerStore {
   private readonly fills: ModelStatic<Model>;
   private readonly pnl: ModelStatic<Model>;
@@ -116,12 +119,12 @@ export class MarketMakerStore {
         }
         // SQLite (sequelize cannot read RETURNING rows there): one writer, so read it back.
         await this.sequelize.query(sql, { type: QueryTypes.INSERT, replacements });
-        const row = (await this.fills.findOne({ where: { exchange: fill.exchange, trade_id: fill.tradeId }, attributes: ["seq"], raw: true })) as unknown as { seq: number };
+        const row = (await this.fills.findOne({ where: fillIdentity(fill), attributes: ["seq"], raw: true })) as unknown as { seq: number };
         return { ...fill, seq: Number(row.seq) };
       } catch (err) {
         if (!(err instanceof UniqueConstraintError)) throw err;
-        // Booked before (exchange + trade id), or another node took this seq first: try the next.
-        if (await this.fills.count({ where: { exchange: fill.exchange, trade_id: fill.tradeId } })) return null;
+        // Booked before (the same fill), or another node took this seq first: try the next.
+        if (await this.fills.count({ where: fillIdentity(fill) })) return null;
         if (attempt >= 50) throw err;
       }
     }

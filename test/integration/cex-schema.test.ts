@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DataTypes, QueryTypes, Sequelize } from "sequelize";
+import { OrderStore } from "../../lib/cex";
 import { migrateUp } from "../../lib/db/migrations";
 import * as schemas from "../../lib/db/schemas/cex";
 import { createTempDatabase, type TempDatabase } from "../support/postgres";
@@ -66,9 +67,11 @@ describe.each(["postgres", "sqlite"])("cex tables on %s", (dialect) => {
   it("002 adds the missing fee_cost columns to tables created before the fix and restores fill prices from cost / amount", async () => {
     // The tables as 001 used to create them: no fee_cost, the fee cost written into price.
     const qi = sequelize.getQueryInterface();
+    const addOldIndex = () => qi.addIndex(CEX_FILLS_TABLE, ["exchange", "trade_id"], { unique: true, name: "cex_fills_exchange_trade_id" });
     const without = (columns: Record<string, unknown>) => Object.fromEntries(Object.entries(columns).filter(([name]) => name !== "fee_cost").map(([name]) => [name, { ...(columns[name] as object) }]));
     await qi.createTable(CEX_ORDERS_TABLE, without(cexOrderColumns) as never);
     await qi.createTable(CEX_FILLS_TABLE, without(cexFillColumns) as never);
+    await addOldIndex();
     await qi.createTable("schema_migrations", {
       service: { type: DataTypes.STRING(64), primaryKey: true },
       name: { type: DataTypes.STRING(128), primaryKey: true },
@@ -84,7 +87,7 @@ describe.each(["postgres", "sqlite"])("cex tables on %s", (dialect) => {
     ]);
     await qi.bulkInsert(CEX_ORDERS_TABLE, [{ ...orderRow, price: "0.12" }]);
 
-    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["002-cex-fee-cost-columns"]);
+    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["002-cex-fee-cost-columns", "003-cex-fill-identity"]);
     expect(Object.keys(await qi.describeTable(CEX_ORDERS_TABLE))).toContain("fee_cost");
     expect(Object.keys(await qi.describeTable(CEX_FILLS_TABLE))).toContain("fee_cost");
     const prices = await sequelize.query(`SELECT trade_id, price, fee_cost FROM ${CEX_FILLS_TABLE} ORDER BY trade_id`, { type: QueryTypes.SELECT });
@@ -99,8 +102,24 @@ describe.each(["postgres", "sqlite"])("cex tables on %s", (dialect) => {
     expect(await sequelize.query(`SELECT price, fee_cost FROM ${CEX_ORDERS_TABLE} WHERE client_order_id = 'c2'`, { type: QueryTypes.SELECT })).toEqual([{ price: "60000", fee_cost: "0.12" }]);
   });
 
+  it("keeps a fill per exchange, symbol, trade id and side: Binance numbers trades per symbol, a self-trade has two sides", async () => {
+    await migrateUp(sequelize, "cex", cexMigrations);
+    const store = new OrderStore(
+      sequelize.define(CEX_ORDERS_TABLE, cexOrderColumns, { tableName: CEX_ORDERS_TABLE, timestamps: false }),
+      sequelize.define(CEX_FILLS_TABLE, cexFillColumns, { tableName: CEX_FILLS_TABLE, timestamps: false }),
+      { orderUpdated: async () => undefined, fillRecorded: async () => undefined, writeFailed: () => undefined },
+    );
+    const wire = { exchange: "binance", tradeId: "777", orderId: "o1", clientOrderId: "c1", symbol: "BTC/USDT", side: "buy", price: "60000", amount: "0.001", cost: "60", takerOrMaker: "maker", fee: { cost: "0.06", currency: "USDT" }, timestamp: 1 };
+    expect(await store.recordFill(wire)).toBe(true);
+    expect(await store.recordFill({ ...wire, symbol: "ETH/USDT", orderId: "o2", clientOrderId: "c2", price: "3000", cost: "3" })).toBe(true); // same id, other symbol
+    expect(await store.recordFill({ ...wire, side: "sell", orderId: "o3", clientOrderId: "c3" })).toBe(true); // the self-trade's other side
+    expect(await store.recordFill(wire)).toBe(false); // the same fill again
+    const [{ n }] = (await sequelize.query(`SELECT count(*) AS n FROM ${CEX_FILLS_TABLE}`, { type: QueryTypes.SELECT })) as Array<{ n: string | number }>;
+    expect(Number(n)).toBe(3);
+  });
+
   it("002 leaves a table created with the fee_cost column alone", async () => {
-    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns"]);
+    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
     const fills = sequelize.define(CEX_FILLS_TABLE, cexFillColumns, { tableName: CEX_FILLS_TABLE, timestamps: false });
     await fills.create(fill);
     expect(await sequelize.query(`SELECT price, fee_cost FROM ${CEX_FILLS_TABLE}`, { type: QueryTypes.SELECT })).toEqual([{ price: "60000", fee_cost: "0.12" }]);

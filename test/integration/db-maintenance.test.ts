@@ -71,7 +71,7 @@ describe("db-maintenance on PostgreSQL", () => {
   it("lists the migrations applied per service", async () => {
     const list = await broker.call<Array<{ service: string; applied: Array<{ name: string; executedAt: string }>; pending: string[] }>, object>("db-maintenance.migrations", {});
     const cex = list.find((s) => s.service === "cex")!;
-    expect(cex.applied.map((a) => a.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns"]);
+    expect(cex.applied.map((a) => a.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
     expect(cex.pending).toEqual([]);
     expect(Date.parse(cex.applied[0].executedAt)).not.toBeNaN();
     expect(list.map((s) => s.service)).toEqual(expect.arrayContaining(["auth", "cex", "config"]));
@@ -79,16 +79,16 @@ describe("db-maintenance on PostgreSQL", () => {
 
   it("migrates one service down and up again", async () => {
     const down = await broker.call<any, object>("db-maintenance.migrate", { service: "cex", direction: "down" });
-    expect(down).toEqual({ service: "cex", direction: "down", migrations: ["002-cex-fee-cost-columns", "001-cex-orders-and-fills"] });
+    expect(down).toEqual({ service: "cex", direction: "down", migrations: ["003-cex-fill-identity", "002-cex-fee-cost-columns", "001-cex-orders-and-fills"] });
     let tables = await sql.getQueryInterface().showAllTables();
     expect(tables).not.toContain("cex_orders");
     let list = await broker.call<any[], object>("db-maintenance.migrations", {});
-    expect(list.find((s) => s.service === "cex")).toMatchObject({ applied: [], pending: ["001-cex-orders-and-fills", "002-cex-fee-cost-columns"] });
+    expect(list.find((s) => s.service === "cex")).toMatchObject({ applied: [], pending: ["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"] });
     // Other services are untouched.
     expect(tables).toContain("users");
 
     const up = await broker.call<any, object>("db-maintenance.migrate", { service: "cex", direction: "up" });
-    expect(up.migrations).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns"]);
+    expect(up.migrations).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
     tables = await sql.getQueryInterface().showAllTables();
     expect(tables).toEqual(expect.arrayContaining(["cex_orders", "cex_fills"]));
     list = await broker.call<any[], object>("db-maintenance.migrations", {});

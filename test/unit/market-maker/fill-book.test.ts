@@ -45,6 +45,18 @@ describe("FillBook", () => {
     expect(inserts).toHaveBeenCalledTimes(1);
   });
 
+  it("books two bots' fills that share a trade id: another symbol (ids per symbol) or the other side of a self-trade", async () => {
+    fresh(["a", "b"]);
+    const f = wireFill("a", "buy", "100", "0.001");
+    await book.book(f);
+    await book.book({ ...wireFill("b", "sell", "100", "0.001"), tradeId: f.tradeId }); // the self-trade's other side
+    await book.book({ ...wireFill("b", "buy", "200", "0.001"), tradeId: f.tradeId, symbol: "ETH/USDT" });
+    fresh(["a", "b"]); // and at the database, with nothing in memory
+    await book.book({ ...wireFill("b", "buy", "200", "0.001"), tradeId: f.tradeId, symbol: "ETH/USDT" });
+    expect(await store.fillsOf("a")).toHaveLength(1);
+    expect(await store.fillsOf("b")).toHaveLength(2);
+  });
+
   it("stops at the database a copy another node booked (no second row, no second announcement)", async () => {
     fresh(["a"]);
     const f = wireFill("a", "buy", "100", "0.001");
