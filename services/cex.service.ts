@@ -429,7 +429,8 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
       };
       const onTrade = (trade: unknown) => {
         const fill = toWireFill(PAPER_EXCHANGE_ID, trade as Trade);
-        this.store.queueFill(fill).catch((err) => this.logger.error(`paper fill ${fill.tradeId} not recorded: ${(err as Error).message}`));
+        // A fill that cannot be written is kept and retried by the store (logged through writeFailed).
+        this.store.queueFill(fill).catch((err) => this.logger.warn(`paper fill ${fill.tradeId}: ${(err as Error).message}`));
       };
       paper.on("order", onOrder);
       paper.on("trade", onTrade);
@@ -464,6 +465,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
       await this.background;
       await this.knownIdsLoading;
       await this.store?.idle();
+      this.store?.close();
       await this.venues?.close();
       await this.rateLimit?.close();
       releasePaperVenue();

@@ -110,6 +110,11 @@ export class OrderStore {
   private readonly unwritten = new Set<string>();
   /** In-process orders with no row in the database yet. */
   private readonly notInserted = new Set<string>();
+  /** Fills of in-process venues whose insert failed (the database was down), by fill key: retried, never dropped. */
+  private readonly unwrittenFills = new Map<string, WireFill>();
+  /** The next retry of failed writes (see scheduleRetry); null when none is due. */
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs = 0;
   /**
    * Every clientOrderId of an in-process venue stored so far, as `orderKey`s in a Bloom filter:
    * filled from the table by loadKnownIds, then by this process's reservations. Once loaded, a
@@ -307,6 +312,7 @@ export class OrderStore {
         }
         this.unwritten.add(key);
         this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not written (${(err as Error).message}); kept in memory and retried`);
+        this.scheduleRetry();
         return;
       }
       this.unwritten.delete(key);
@@ -315,16 +321,57 @@ export class OrderStore {
     });
   }
 
-  /** Writes again the in-process orders whose background write failed (e.g. the database was down). */
+  /** Writes again the in-process orders and fills whose write failed (e.g. the database was down). */
   async retryFailedWrites(): Promise<void> {
     for (const key of [...this.unwritten]) {
       const row = this.memory.get(key);
       if (row) await this.writeBehind(row, rowToWire(row));
     }
+    for (const [key, fill] of [...this.unwrittenFills]) {
+      if (this.unwrittenFills.get(key) !== fill) continue;
+      await this.queueFill(fill).catch(() => undefined); // still failing: kept (and rescheduled) by queueFill
+    }
   }
 
-  /** Stores a fill once (unique exchange + trade id); true when it was new. */
+  /** True while some order or fill waits to be written again. */
+  hasUnwrittenWrites(): boolean {
+    return this.unwritten.size > 0 || this.unwrittenFills.size > 0;
+  }
+
+  /**
+   * Retries failed writes soon instead of only on the next reconcile: after 0.5 s, doubling
+   * while they keep failing, at most every 30 s (the database may be down a while).
+   */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryDelayMs = this.retryDelayMs === 0 ? 500 : Math.min(30_000, this.retryDelayMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.retryFailedWrites().then(() => {
+        if (!this.hasUnwrittenWrites()) this.retryDelayMs = 0;
+      });
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private closed = false;
+
+  /** Stops retrying in the background (the service is stopping; what is unwritten stays in memory until then). */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Stores a fill once (unique exchange, symbol, trade id, side) and reports it; true when it was new. */
   async recordFill(fill: WireFill): Promise<boolean> {
+    const inserted = await this.insertFill(fill);
+    if (inserted) await this.hooks.fillRecorded(fill);
+    return inserted;
+  }
+
+  /** The insert alone: true when the fill was new, false when it was stored before. */
+  private async insertFill(fill: WireFill): Promise<boolean> {
     try {
       await this.fills.create({
         exchange: fill.exchange,
@@ -346,13 +393,33 @@ export class OrderStore {
       if (err instanceof UniqueConstraintError) return false;
       throw err;
     }
-    await this.hooks.fillRecorded(fill);
     return true;
   }
 
-  /** recordFill in the write queue of the fill's order. */
-  queueFill(fill: WireFill): Promise<boolean> {
-    return this.serializeOrder(fill.exchange, { clientOrderId: fill.clientOrderId, id: fill.orderId }, () => this.recordFill(fill));
+  /**
+   * recordFill in the write queue of the fill's order. A fill of an in-process venue that cannot
+   * be written is kept and retried (the venue cannot report it again); the call still rejects.
+   */
+  async queueFill(fill: WireFill): Promise<boolean> {
+    const key = `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}`;
+    let stored = false;
+    try {
+      return await this.serializeOrder(fill.exchange, { clientOrderId: fill.clientOrderId, id: fill.orderId }, async () => {
+        const inserted = await this.insertFill(fill);
+        stored = true;
+        this.unwrittenFills.delete(key);
+        if (inserted) await this.hooks.fillRecorded(fill);
+        return inserted;
+      });
+    } catch (err) {
+      if (stored) throw err; // written; only reporting it failed
+      if (this.isInProcess(fill.exchange) && !this.unwrittenFills.has(key)) {
+        this.unwrittenFills.set(key, fill);
+        this.hooks.writeFailed(`fill ${fill.tradeId} on ${fill.exchange} not written (${(err as Error).message}); kept in memory and retried`);
+      }
+      if (this.isInProcess(fill.exchange)) this.scheduleRetry();
+      throw err;
+    }
   }
 
   /** Inserts the "pending" row that reserves a clientOrderId; false when the id is already taken. */

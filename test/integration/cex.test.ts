@@ -256,7 +256,7 @@ describe("cex and fee services on the paper exchange", () => {
     expect(noSymbol.data[0].field).toBe("legs[0].symbol");
   });
 
-  it("keeps trading paper orders while the database is unusable, refuses an id it cannot check, and writes everything once it is back", async () => {
+  it("keeps trading paper orders while the database is unusable, refuses an id it cannot check, and writes everything (fills too) once it is back", async () => {
     const db = sequelizeOf(broker.getLocalService("cex"));
     const stored = async (clientOrderId: string) =>
       (await db.query("SELECT status FROM cex_orders WHERE client_order_id = ?", { replacements: [clientOrderId], type: QueryTypes.SELECT })) as Array<{ status: string }>;
@@ -270,8 +270,10 @@ describe("cex and fee services on the paper exchange", () => {
     await broker.call("cex.createOrder", { ...req, clientOrderId: earlier });
     await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: earlier });
     await until(async () => (await stored(resting))[0]?.status === "open" && (await stored(earlier))[0]?.status === "canceled"); // written behind the answer
-    // The orders table is gone (as if the database were down) while the venue keeps trading.
+    // The tables are gone (as if the database were down) while the venue keeps trading.
     await db.query("ALTER TABLE cex_orders RENAME TO cex_orders_away");
+    await db.query("ALTER TABLE cex_fills RENAME TO cex_fills_away");
+    const taker = cid("behind-taker");
     try {
       expect(await broker.call("cex.order", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "open", id: open.id });
       expect(await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: resting })).toMatchObject({ status: "canceled" });
@@ -283,13 +285,16 @@ describe("cex and fee services on the paper exchange", () => {
       const venueOpen = await broker.call<WireOrder[], object>("cex.openOrders", { exchange: "paper" });
       expect(venueOpen.map((o) => o.clientOrderId)).toContain(placedMeanwhile);
       expect(venueOpen.map((o) => o.clientOrderId)).not.toContain(earlier);
+      // A fill meanwhile: the venue cannot report it again, so it is kept until it can be written.
+      const filled = await broker.call<WireOrder, object>("cex.createOrder", { ...req, clientOrderId: taker, price: String(Number(await bestAsk()) * 1.01) });
+      expect(filled.status).toBe("closed");
     } finally {
       await db.query("ALTER TABLE cex_orders_away RENAME TO cex_orders");
+      await db.query("ALTER TABLE cex_fills_away RENAME TO cex_fills");
     }
-    expect(await stored(resting)).toEqual([{ status: "open" }]); // the cancel could not be written yet
-    expect(await stored(placedMeanwhile)).toEqual([]);
-    await broker.call("cex.reconcile", { exchange: "paper" }); // retries the writes that failed
-    await until(async () => (await stored(resting))[0]?.status === "canceled" && (await stored(placedMeanwhile))[0]?.status === "open", 5000);
+    // Retried by the store within seconds (0.5 s, doubling), before any reconcile.
+    const takerFills = async () => (await db.query("SELECT trade_id FROM cex_fills WHERE client_order_id = ?", { replacements: [taker], type: QueryTypes.SELECT })) as unknown[];
+    await until(async () => (await takerFills()).length === 1 && (await stored(resting))[0]?.status === "canceled" && (await stored(placedMeanwhile))[0]?.status === "open", 8000);
     expect(await stored(earlier)).toEqual([{ status: "canceled" }]);
     await broker.call("cex.cancelOrder", { exchange: "paper", clientOrderId: placedMeanwhile });
   });
