@@ -121,7 +121,9 @@ export function createMemoryRateLimitBackend(): RateLimitBackend {
 
 /** Redis-backed budget and cooldowns under `keyPrefix` (its own ioredis connection, closed by close()). */
 export function createRedisRateLimitBackend(url: string, keyPrefix: string): RateLimitBackend {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  // No offline queue: while Redis is away a command fails at once and the memory insurance
+  // answers; queued, every exchange call waited through ioredis's reconnect attempts (seconds).
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis.on("error", () => undefined); // reported through failed commands; the memory insurance takes over
   const limiters = new Map<number, RateLimiterRedis>();
   return {

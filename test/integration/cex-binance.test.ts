@@ -24,6 +24,7 @@ import createFeeService from "../../services/fee.service";
 import createKeysService from "../../services/keys.service";
 import { sequelizeOf } from "../../mixins/db.mixin";
 import { testEnv, uniqueName } from "../support/env";
+import { startTcpLink } from "../support/tcp-link";
 import { DEFAULT_ACCOUNT, FakeBinance, fakeBinanceConfig, type FakeBinanceEndpoint } from "../support/fake-binance";
 
 jest.setTimeout(30_000);
@@ -287,6 +288,27 @@ describe("shared rate limit on ccxt.binance against the fake", () => {
     expect(times).toHaveLength(6);
     expect(times[4] - times[0]).toBeLessThan(400);
     expect(times[5] - times[0]).toBeGreaterThanOrEqual(600); // the sixth waited for the next window
+  });
+
+  it("with Redis unreachable, calls go on at once on the memory insurance (no wait for Redis)", async () => {
+    const link = await startTcpLink(6379);
+    const backend = createRedisRateLimitBackend(`redis://127.0.0.1:${link.port}`, uniqueName("cex-rl-down"));
+    try {
+      const c = client();
+      installRateLimit(c, { exchange: "binance", apiKey: DEFAULT_ACCOUNT.apiKey, backend });
+      await c.loadMarkets();
+      await link.cut();
+      await sleep(200);
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        expect((await c.fetchOrderBook(SYMBOL)).bids[0]).toEqual([50000, 1]);
+        expect(Date.now() - started).toBeLessThan(500);
+      }
+    } finally {
+      await link.restore();
+      await backend.close();
+      await link.close();
+    }
   });
 
   it("through Redis, a 429 seen by one node cools the key down on another", async () => {
