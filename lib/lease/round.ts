@@ -4,8 +4,9 @@
  * running 100 bots sends one renewMany (one SQL statement / one Redis script) per
  * period for the leases it holds, and one acquireMany for those it is waiting for.
  *
- * A round runs `intervalMs` after the previous one finished. Keepers busy with their
- * own first attempt (LeaseKeeper.start) sit the round out. Each keeper gets its own
+ * Rounds start every `intervalMs` (measured from the previous round's start, not its end:
+ * a slow round must not stretch the renewal period past what the TTL and the safety margin
+ * allow). Keepers busy with their own first attempt (LeaseKeeper.start) sit the round out. Each keeper gets its own
  * outcome: its lease, null (not ours: lost / held by another), or the store's error.
  */
 import { performance } from "node:perf_hooks";
@@ -53,13 +54,14 @@ export class LeaseRound {
     this.onEmpty();
   }
 
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.run(), this.intervalMs);
+  private schedule(delayMs = this.intervalMs): void {
+    this.timer = setTimeout(() => void this.run(), delayMs);
   }
 
   private async run(): Promise<void> {
     this.timer = null;
     this.running = true;
+    const startedAt = performance.now();
     const renewing: RoundMember[] = [];
     const acquiring: RoundMember[] = [];
     for (const m of this.members) if (m.ready()) (m.held() ? renewing : acquiring).push(m);
@@ -68,7 +70,7 @@ export class LeaseRound {
     for (const m of [...renewing, ...acquiring]) m.track(work);
     await work;
     this.running = false;
-    if (this.members.size > 0) this.schedule();
+    if (this.members.size > 0) this.schedule(Math.max(0, this.intervalMs - (performance.now() - startedAt)));
   }
 
   private async send(members: RoundMember[], renewing: boolean, sentAt: number): Promise<void> {
