@@ -19,6 +19,7 @@ import {
   acquirePaperVenue,
   cancelOrder,
   createRateLimitBackend,
+  fillKey,
   isCcxtExchange,
   placeOrder,
   reconcileExchange,
@@ -408,7 +409,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
         fillRecorded: async (fill: WireFill) => {
           await this.broker.emit("order.filled", fill);
           try {
-            await (this.broker as unknown as { sendToChannel(c: string, p: unknown, o?: object): Promise<void> }).sendToChannel("order.filled", fill, { messageId: `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}` });
+            await (this.broker as unknown as { sendToChannel(c: string, p: unknown, o?: object): Promise<void> }).sendToChannel("order.filled", fill, { messageId: fillKey(fill) });
           } catch (err) {
             // The bus must never break trading: the fill is in cex_fills and reconcile can replay it.
             this.logger.warn(`order.filled ${fill.exchange}:${fill.tradeId} not published on the durable bus: ${(err as Error).message}`);

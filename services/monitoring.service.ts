@@ -90,11 +90,11 @@ interface MonitoringVars {
 
 interface MonitoringMethods {
   probeServers(ctx: Context | null): Promise<ProbeResult[]>;
-  probeExchanges(ctx: Context | null): Promise<ProbeResult[]>;
+  probeExchanges(ctx: Context | null, listed?: Promise<string[]>): Promise<ProbeResult[]>;
   meshNodes(ctx: Context): Promise<NodeStatus[]>;
   track(fn: () => void, event: string): void;
   refreshNotificationBacklog(): Promise<void>;
-  refreshBalances(): Promise<void>;
+  refreshBalances(listed: Promise<string[]>): Promise<void>;
   hasService(name: string): boolean;
 }
 
@@ -180,13 +180,13 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
         return this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === name);
       },
 
-      /** mmesh_balance from `cex.balance` of each exchange the cex service lists; an exchange that fails (no keys, down) keeps its last values. */
-      async refreshBalances(): Promise<void> {
-        if (!this.metricsOn || !this.settings.pollBalances || !this.hasService("cex")) return;
+      /** mmesh_balance from `cex.balance` of each exchange in `listed` (cex.exchanges); an exchange that fails (no keys, down) keeps its last values. */
+      async refreshBalances(listed: Promise<string[]>): Promise<void> {
+        if (!this.metricsOn || !this.settings.pollBalances) return;
         const opts = { timeout: this.settings.probeTimeoutMs, retries: 0 };
         let exchanges: string[];
         try {
-          exchanges = (await this.broker.call("cex.exchanges", {}, opts)) as string[];
+          exchanges = await listed;
         } catch {
           return;
         }
@@ -229,13 +229,14 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
         return results;
       },
 
-      async probeExchanges(ctx: Context | null): Promise<ProbeResult[]> {
+      /** `listed`: the timer's one cex.exchanges answer, shared with refreshBalances; else asked here. */
+      async probeExchanges(ctx: Context | null, listed?: Promise<string[]>): Promise<ProbeResult[]> {
         const caller = ctx ?? this.broker;
-        if (!this.settings.probeExchanges || !this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some((s: { name: string }) => s.name === "cex")) return [];
+        if (!this.settings.probeExchanges || !this.hasService("cex")) return [];
         const timeout = this.settings.probeTimeoutMs;
         let exchanges: string[];
         try {
-          exchanges = (await caller.call("cex.exchanges", {}, { timeout, retries: 0 })) as string[];
+          exchanges = await (listed ?? (caller.call("cex.exchanges", {}, { timeout, retries: 0 }) as Promise<string[]>));
         } catch (err) {
           return [{ name: "cex", ok: false, latencyMs: 0, error: maskMessage((err as Error).message) }];
         }
@@ -291,8 +292,12 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
         this.timers.push(
           setInterval(() => {
             void this.probeServers(null).catch(() => undefined);
-            void this.probeExchanges(null).catch(() => undefined);
-            void this.refreshBalances().catch(() => undefined);
+            // One cex.exchanges per probe for both the exchange probe and the balance poll.
+            if (!this.hasService("cex")) return;
+            const listed = this.broker.call("cex.exchanges", {}, { timeout: this.settings.probeTimeoutMs, retries: 0 }) as Promise<string[]>;
+            listed.catch(() => undefined);
+            void this.probeExchanges(null, listed).catch(() => undefined);
+            void this.refreshBalances(listed).catch(() => undefined);
           }, this.settings.probeIntervalMs).unref(),
         );
       }

@@ -25,6 +25,11 @@ export interface WireOrder {
   timestamp: number | null;
 }
 
+/** A fill's identity (the cex_fills / mm_fills unique indexes): trade ids repeat across symbols (Binance) and for a self-trade's two sides. */
+export function fillKey(fill: { exchange: string; symbol: string; tradeId: string; side: string }): string {
+  return `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}`;
+}
+
 export interface WireFill {
   exchange: string;
   tradeId: string;

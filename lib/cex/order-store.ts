@@ -6,7 +6,7 @@
  */
 import { Op, UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
 import { GrowingBloomFilter } from "./bloom-filter";
-import type { OrderStatus, WireFill, WireOrder } from "./convert";
+import { fillKey, type OrderStatus, type WireFill, type WireOrder } from "./convert";
 import { isTerminal, mergeOrder } from "./orders";
 
 export interface OrderRow {
@@ -115,6 +115,7 @@ export class OrderStore {
   /** The next retry of failed writes (see scheduleRetry); null when none is due. */
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = 0;
+  private closed = false;
   /**
    * Every clientOrderId of an in-process venue stored so far, as `orderKey`s in a Bloom filter:
    * filled from the table by loadKnownIds, then by this process's reservations. Once loaded, a
@@ -354,8 +355,6 @@ export class OrderStore {
     this.retryTimer.unref();
   }
 
-  private closed = false;
-
   /** Stops retrying in the background (the service is stopping; what is unwritten stays in memory until then). */
   close(): void {
     this.closed = true;
@@ -401,7 +400,7 @@ export class OrderStore {
    * be written is kept and retried (the venue cannot report it again); the call still rejects.
    */
   async queueFill(fill: WireFill): Promise<boolean> {
-    const key = `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}`;
+    const key = fillKey(fill);
     let stored = false;
     try {
       return await this.serializeOrder(fill.exchange, { clientOrderId: fill.clientOrderId, id: fill.orderId }, async () => {

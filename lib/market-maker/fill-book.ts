@@ -1,5 +1,5 @@
 /**
- * Books the fills of the market-maker's bots, once per trade (`exchange:tradeId`).
+ * Books the fills of the market-maker's bots, once per fill (`fillKey`: exchange, symbol, trade id, side).
  *
  * Every fill arrives twice on purpose: as the `order.filled` event (which does not depend on
  * the durable bus) and from the durable bus (which reaches a node that was down). The second
@@ -11,7 +11,7 @@
  * fill-sequence.ts). A fill of a bot nobody quotes (removed from config, stopped, halted) is
  * folded into the bot's snapshot right away, so its PnL shows it.
  */
-import type { WireFill } from "../cex";
+import { fillKey, type WireFill } from "../cex";
 import type { FillAttribution } from "./fill-attribution";
 import type { BookedFill, MarketMakerStore } from "./store";
 
@@ -26,9 +26,6 @@ export interface FillBookDeps {
   remember?: number;
 }
 
-/** A fill's identity (as the mm_fills_identity index): trade ids repeat across symbols and for a self-trade's two sides. */
-export const tradeKey = (fill: { exchange: string; symbol: string; tradeId: string; side: string }) => `${fill.exchange}:${fill.symbol}:${fill.tradeId}:${fill.side}`;
-
 export class FillBook {
   /** Trade keys booked or seen booked lately, oldest first: a redelivery costs no DB round trip. */
   private readonly recent = new Set<string>();
@@ -42,7 +39,7 @@ export class FillBook {
 
   /** Books a venue fill if it is a bot's and not booked yet. */
   async book(wire: WireFill): Promise<void> {
-    const key = tradeKey(wire);
+    const key = fillKey(wire);
     if (this.recent.has(key)) return;
     // The same trade delivered again while its booking is under way: wait for that one.
     const pending = this.booking.get(key);
@@ -58,7 +55,7 @@ export class FillBook {
 
   /** A booked fill this node heard of (booked here or elsewhere): its redeliveries stop in memory. */
   seen(fill: { exchange: string; symbol: string; tradeId: string; side: string }): void {
-    this.remember(tradeKey(fill));
+    this.remember(fillKey(fill));
   }
 
   private async record(wire: WireFill, key: string): Promise<void> {

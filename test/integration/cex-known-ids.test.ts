@@ -80,42 +80,54 @@ describe("OrderStore: known paper clientOrderIds", () => {
   });
 });
 
-describe("cex: a paper clientOrderId stored by an earlier process stays idempotent", () => {
+/**
+ * Successive cex processes on one PostgreSQL database (hooks registered in the calling describe):
+ * `start()` a node once the previous one is `stop()`ped.
+ */
+function processLifetimes() {
   let db: TempDatabase;
   let broker: ServiceBroker | null = null;
   const envs: Array<{ cleanup(): void }> = [];
-
   beforeAll(async () => {
     db = await createTempDatabase();
   });
-
   afterAll(async () => {
     await broker?.stop();
     for (const env of envs) env.cleanup();
     await db?.drop();
   });
-
-  const startNode = async () => {
-    const env = testEnv({ SERVICES: "config,cex", DATABASE_URL: db.url });
-    envs.push(env);
-    broker = createNode(env, { logger: false });
-    await broker.start();
-    await (broker.getLocalService("cex") as unknown as { knownIdsLoading: Promise<void> }).knownIdsLoading;
-    return broker;
+  return {
+    async start(): Promise<ServiceBroker> {
+      const env = testEnv({ SERVICES: "config,cex", DATABASE_URL: db.url });
+      envs.push(env);
+      broker = createNode(env, { logger: false });
+      await broker.start();
+      await (broker.getLocalService("cex") as unknown as { knownIdsLoading: Promise<void> }).knownIdsLoading;
+      return broker;
+    },
+    async stop(): Promise<void> {
+      await broker?.stop();
+      broker = null;
+    },
   };
+}
+
+describe("cex: a paper clientOrderId stored by an earlier process stays idempotent", () => {
+  const lifetimes = processLifetimes();
 
   it("returns the stored order for a repeated id, refuses the id for a different order, places new ids", async () => {
-    const first = await startNode();
+    let node = await lifetimes.start();
+    const first = node;
     const req = { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: "30000", clientOrderId: "earlier-1" };
     await first.call("cex.createOrder", req);
     await first.call("cex.cancelOrder", { exchange: "paper", clientOrderId: "earlier-1" });
-    const stored = async () => (await sequelizeOf(broker!.getLocalService("cex")).query("SELECT client_order_id, status FROM cex_orders ORDER BY id", { type: "SELECT" })) as Array<{ client_order_id: string; status: string }>;
+    const stored = async () => (await sequelizeOf(node.getLocalService("cex")).query("SELECT client_order_id, status FROM cex_orders ORDER BY id", { type: "SELECT" })) as Array<{ client_order_id: string; status: string }>;
     // Written behind the answer: wait for the canceled row before this process ends.
     for (let i = 0; i < 100 && (await stored()).find((r) => r.client_order_id === "earlier-1")?.status !== "canceled"; i++) await new Promise((r) => setTimeout(r, 20));
-    await first.stop();
-    broker = null;
+    await lifetimes.stop();
 
-    const second = await startNode();
+    node = await lifetimes.start();
+    const second = node;
     const again = await second.call<WireOrder, object>("cex.createOrder", req);
     expect(again).toMatchObject({ clientOrderId: "earlier-1", status: "canceled", price: "30000" }); // not placed a second time
     expect(await second.call<WireOrder[], object>("cex.openOrders", { exchange: "paper" })).toEqual([]);
@@ -133,25 +145,10 @@ describe("cex: a paper clientOrderId stored by an earlier process stays idempote
 });
 
 describe("cex: a restarted paper venue's fills and order ids do not collide with the previous run's", () => {
-  let db: TempDatabase;
-  let broker: ServiceBroker | null = null;
-  const envs: Array<{ cleanup(): void }> = [];
-
-  beforeAll(async () => {
-    db = await createTempDatabase();
-  });
-
-  afterAll(async () => {
-    await broker?.stop();
-    for (const env of envs) env.cleanup();
-    await db?.drop();
-  });
+  const lifetimes = processLifetimes();
 
   const run = async (clientOrderId: string) => {
-    const env = testEnv({ SERVICES: "config,cex", DATABASE_URL: db.url });
-    envs.push(env);
-    broker = createNode(env, { logger: false });
-    await broker.start();
+    const broker = await lifetimes.start();
     const book = await broker.call<{ asks: string[][] }, object>("cex.orderBook", { exchange: "paper", symbol: "BTC/USDT" });
     // Crosses the best ask: filled at once by the simulated book.
     const order = await broker.call<WireOrder, object>("cex.createOrder", { exchange: "paper", symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.001", price: String(Number(book.asks[0][0]) * 1.01), clientOrderId });
@@ -159,8 +156,7 @@ describe("cex: a restarted paper venue's fills and order ids do not collide with
     const fills = async () => (await sql.query("SELECT trade_id, client_order_id FROM cex_fills ORDER BY id", { type: "SELECT" })) as Array<{ trade_id: string; client_order_id: string }>;
     for (let i = 0; i < 100 && !(await fills()).some((f) => f.client_order_id === clientOrderId); i++) await new Promise((r) => setTimeout(r, 20));
     const stored = await fills();
-    await broker.stop();
-    broker = null;
+    await lifetimes.stop();
     return { order, fills: stored };
   };
 
