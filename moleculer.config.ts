@@ -5,6 +5,7 @@
  */
 import type { BrokerOptions, Middleware, TransporterConfig } from "moleculer";
 import type { RuntimeEnv } from "./lib/runtime/env";
+import { internalMiddlewaresWithCacheFirst } from "./lib/runtime/cache-first";
 import { SharedMemoryCacher } from "./lib/runtime/memory-cacher";
 import { createDurableBus } from "./mixins/durable-bus";
 
@@ -73,7 +74,10 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
       enabled: env.metricsPort !== null,
       reporter: env.metricsPort === null ? [] : [{ type: "Prometheus", options: { port: env.metricsPort, path: "/metrics", defaultLabels: () => ({ namespace: env.namespace, nodeID: env.nodeID }) } }],
     },
-    middlewares: [durableBus, ...middlewares],
+    // Moleculer's internal middlewares are listed here (not added by the broker) so that a cache
+    // hit can be answered before the fault-tolerance wrappers (see lib/runtime/cache-first.ts).
+    internalMiddlewares: false,
+    middlewares: [durableBus, ...middlewares, ...internalMiddlewaresWithCacheFirst()],
     replOptions: { delimiter: "mmesh $" },
   };
 }

@@ -398,6 +398,7 @@ export default function createCexService(env: RuntimeEnv, overrides: Partial<Cex
     async started() {
       // Redis when the broker's cacher is Redis (its own connection, closed in stopped), else process memory.
       this.rateLimit = createRateLimitBackend(env.cacher, `${env.namespace}:cex-rate-limit`);
+      if (!(await this.rateLimit.connected(2000))) this.logger.warn("Rate limiter: Redis not reachable yet; exchange budgets and 429 cooldowns stay this node's own until it is");
       this.venues = new VenueRegistry({
         credentials: (exchange) => this.credentials(exchange),
         overrides: this.settings.exchangeOverrides,

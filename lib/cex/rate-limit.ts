@@ -94,6 +94,11 @@ export interface RateLimitBackend {
   readonly kind: "memory" | "redis";
   limiterFor(keyHash: string, points: number): RateLimiterAbstract;
   readonly cooldowns: CooldownStore;
+  /**
+   * Resolves true once the shared store answers, false after `timeoutMs` without it. Until then
+   * budgets and cooldowns are this node's own (the memory insurance): a 429 is not yet shared.
+   */
+  connected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -115,6 +120,7 @@ export function createMemoryRateLimitBackend(): RateLimitBackend {
     kind: "memory",
     limiterFor: (_key, points) => memoryLimiter(points),
     cooldowns: new MemoryCooldowns(memoryCooldowns),
+    connected: async () => true,
     close: async () => undefined,
   };
 }
@@ -143,6 +149,19 @@ export function createRedisRateLimitBackend(url: string, keyPrefix: string): Rat
       return limiter;
     },
     cooldowns: new RedisCooldowns(redis, keyPrefix),
+    connected(timeoutMs) {
+      if (redis.status === "ready") return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer);
+          redis.off("ready", onReady);
+          resolve(ok);
+        };
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        redis.on("ready", onReady);
+      });
+    },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -315,6 +315,8 @@ describe("shared rate limit on ccxt.binance against the fake", () => {
     const prefix = uniqueName("cex-rl-test");
     const [nodeA, nodeB] = [createRedisRateLimitBackend("redis://127.0.0.1:6379", prefix), createRedisRateLimitBackend("redis://127.0.0.1:6379", prefix)];
     try {
+      expect(await nodeA.connected(5000)).toBe(true);
+      expect(await nodeB.connected(5000)).toBe(true);
       const [a, b] = [client(), client()];
       installRateLimit(a, { exchange: "binance", apiKey: DEFAULT_ACCOUNT.apiKey, backend: nodeA });
       installRateLimit(b, { exchange: "binance", apiKey: DEFAULT_ACCOUNT.apiKey, backend: nodeB });
