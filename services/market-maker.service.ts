@@ -464,7 +464,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             },
             cexVenue(call, spec.market),
             {
-              quotePlaced: (q) => void this.broker.emit("mm.quote.placed", { ...labels, bid: q.bid, ask: q.ask, tickReceivedAt: q.tickReceivedAt, orderAckAt: q.orderAckAt }),
+              quotePlaced: (q) => void this.broker.emit("mm.quote.placed", { ...labels, bid: q.bid, ask: q.ask, tickReceivedAt: q.tickReceivedAt, orderAckAt: q.orderAckAt, venueAckAt: q.venueAckAt }),
               // On every fill, and on the mark timer (the unrealized part, the drawdown and the inventory ratio move with the price).
               pnlUpdated: () => this.emitMark(bot),
               inventoryUpdated: (inv) => {

@@ -9,12 +9,15 @@
  * Every tick moves the mid by ±2 bps so the bot (orderRefreshTimeMs 100, 110 ms between
  * ticks) must cancel its 2 quotes and place 2 new ones: one `cex.replaceOrders` request, in
  * which the cex node cancels both (in parallel) and then places both (in parallel).
- * Latency = orderAckAt − tickReceivedAt of each `mm.quote.placed`, both stamped with a
- * fractional wall clock (performance.timeOrigin + performance.now()), printed with 2 decimals.
- * Hops on the critical path: 1 event (feed→mm) + 1 request round (mm→cex replaceOrders) = 2
- * hops; the ratio is p50 / (2 × bare NATS request p50 measured in the same run), against
- * back-to-back requests and against requests paced like the ticks (one every 110 ms: each
- * process wakes from idle first, which on this VM costs more than the request itself).
+ * Latency, from each `mm.quote.placed` (every end stamped with a fractional wall clock,
+ * performance.timeOrigin + performance.now(), printed with 2 decimals):
+ *  - tick → order (the issue's path: feed → mm → cex → paper exchange ack) = venueAckAt −
+ *    tickReceivedAt, the ack stamped in the cex node when the paper venue took the last new order;
+ *  - tick → ack back at the bot = orderAckAt − tickReceivedAt: the same plus the answer's way back.
+ * Hops: 1 event (feed→mm) + 1 request (mm→cex replaceOrders) = 2; the ratio is
+ * p50 / (2 × bare NATS request p50 measured in the same run), against back-to-back requests
+ * and against requests paced like the ticks (one every 110 ms: each process wakes from idle
+ * first, which on this VM costs more than the request itself).
  * Then once more (first database only; `--no-grouped` skips it) with market-maker and cex on one
  * trading node, as docker-compose groups them: 1 hop, the call to cex stays in the process.
  * Bounded: N ticks (default 300) or 90 s per run. Run after `npm run build`:
@@ -37,7 +40,7 @@ type Topology = "split" | "grouped";
 /** split: market-maker and cex on nodes of their own (the issue's path); grouped: both on one trading node, as docker-compose groups them. */
 const HOPS: Record<Topology, number> = { split: 2, grouped: 1 };
 const HOPS_DEFINITION: Record<Topology, string> = {
-  split: "1 event feed→mm (price.cex.updated) + 1 request round mm→cex (replaceOrders: 2 cancels in parallel, then 2 places in parallel)",
+  split: "1 event feed→mm (price.cex.updated) + 1 request mm→cex (replaceOrders: 2 cancels in parallel, then 2 places in parallel, acknowledged by the paper venue in the cex node)",
   grouped: "1 event feed→trading node (price.cex.updated); market-maker calls cex.replaceOrders in the same process",
 };
 const r2 = (x: number) => x.toFixed(2);
@@ -91,8 +94,10 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
     }
     await sleep(500);
     probe.latencies.length = 0;
+    probe.venueLatencies.length = 0;
     const { sent, seconds } = await probe.run(ticks, 90_000);
-    const t2o = summarize(probe.latencies);
+    const t2o = summarize(probe.venueLatencies);
+    const atBot = summarize(probe.latencies);
 
     // Where the time goes: the same cex calls the bot makes, from this process, one at a time.
     await probe.disable();
@@ -131,17 +136,19 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
 
     const hops = HOPS[topology];
     const denom = (p50: number) => hops * p50;
-    const ratio = t2o.p50 / denom(floor.nats.p50Ms);
     const paced = floor.paced as NonNullable<Floor["paced"]>;
-    const ratioPaced = t2o.p50 / denom(paced.natsP50Ms);
+    const ratios = (p50: number) => ({ ratio: p50 / denom(floor.nats.p50Ms), ratioPaced: p50 / denom(paced.natsP50Ms) });
+    const { ratio, ratioPaced } = ratios(t2o.p50);
+    const bot = ratios(atBot.p50);
     const path_ = topology === "grouped" ? "2 processes over NATS (feed → trading node: market-maker + cex/paper venue)" : "3 processes over NATS (feed → market-maker → cex/paper venue)";
     console.log(`tick → order across ${path_}, ${dbKind === "postgresql" ? "PostgreSQL temp db" : "SQLite file per node"}, ${sent} ticks in ${seconds.toFixed(1)} s`);
     console.log(`  requotes measured ${t2o.n} (each one cex.replaceOrders: cancel 2 in parallel, then place 2 in parallel, inside the cex node)`);
-    console.log(`  p50 ${r2(t2o.p50)} ms  p99 ${r2(t2o.p99)} ms  max ${r2(t2o.max)} ms`);
+    console.log(`  tick → paper exchange ack (stamped in the cex node): p50 ${r2(t2o.p50)} ms  p99 ${r2(t2o.p99)} ms  max ${r2(t2o.max)} ms`);
     console.log(`  hops: ${hops} = ${HOPS_DEFINITION[topology]}`);
     console.log(`  ratio p50 / (${hops} × bare NATS nc.request p50 ${floor.nats.p50Ms} ms) = ${ratio.toFixed(2)} (goal ≤ 1.5)`);
     console.log(`  ratio p50 / (${hops} × bare NATS nc.request p50 paced like the ticks, one every ${paced.gapMs} ms: ${paced.natsP50Ms} ms) = ${ratioPaced.toFixed(2)} (goal ≤ 1.5)`);
     console.log(`  also: / (${hops} × raw NATS pub+inbox p50 ${floor.natsRaw.p50Ms} ms) = ${(t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)};  / (${hops} × bare Moleculer call p50 ${floor.moleculer.p50Ms} ms) = ${(t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)}`);
+    console.log(`  tick → the ack back at the bot${topology === "grouped" ? " (same process)" : " (+ the answer's way back to the market-maker node)"}: p50 ${r2(atBot.p50)} ms  p99 ${r2(atBot.p99)} ms; ratio ${bot.ratio.toFixed(2)} back-to-back, ${bot.ratioPaced.toFixed(2)} paced`);
     console.log(`  where the time goes (same calls from the feed process, sequential, p50/p99): cex.cancelOrder ${r3(cancelS.p50)}/${r3(cancelS.p99)} ms, cex.createOrder ${r3(placeS.p50)}/${r3(placeS.p99)} ms, cex.ticker (no DB write) ${r3(tickerS.p50)}/${r3(tickerS.p99)} ms, cex.replaceOrders (cancel 2 + place 2) ${r3(replaceS.p50)}/${r3(replaceS.p99)} ms`);
     emitJson(`mesh-tick-to-order-${dbKind}${topology === "grouped" ? "-grouped" : ""}`, {
       database: dbKind,
@@ -163,6 +170,7 @@ async function runMesh(dbKind: "postgresql" | "sqlite", ticks: number, floor: Fl
       ratioPaced: Number(ratioPaced.toFixed(2)),
       ratioVsRawNats: Number((t2o.p50 / denom(floor.natsRaw.p50Ms)).toFixed(2)),
       ratioVsMoleculer: Number((t2o.p50 / denom(floor.moleculer.p50Ms)).toFixed(2)),
+      atBot: { p50Ms: r3(atBot.p50), p99Ms: r3(atBot.p99), maxMs: r3(atBot.max), ratio: Number(bot.ratio.toFixed(2)), ratioPaced: Number(bot.ratioPaced.toFixed(2)) },
       goalRatio: 1.5,
       cexCancelP50Ms: r3(cancelS.p50),
       cexCreateP50Ms: r3(placeS.p50),

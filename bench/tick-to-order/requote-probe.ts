@@ -1,10 +1,12 @@
 /**
  * What both tick→order benchmarks do (one process and across nodes): configure a PMM bot on
  * paper BTC/USDT whose quotes every 2-bps price move must replace, broadcast ticks the way
- * cex-price-feed does (`receivedAt` stamped at send), and measure each requote from the tick to
- * the venue's acknowledgement through `mm.quote.placed`. Both ends are stamped with a fractional
- * wall clock (`performance.timeOrigin + performance.now()`: this process for the tick, the
- * market-maker's node for the ack), so sub-millisecond latencies are not rounded to whole ms.
+ * cex-price-feed does (`receivedAt` stamped at send), and measure each requote through
+ * `mm.quote.placed` from the tick to the venue's acknowledgement twice: where the ack happens
+ * (`venueAckAt`, the cex node, when the paper venue took the last of the new orders) and back at
+ * the bot (`orderAckAt`, the market-maker's node, one more hop). Every end is stamped with a
+ * fractional wall clock (`performance.timeOrigin + performance.now()`), comparable across the
+ * processes of one machine, so sub-millisecond latencies are not rounded to whole ms.
  */
 import Decimal from "decimal.js";
 import type { ServiceBroker } from "moleculer";
@@ -15,9 +17,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const preciseNow = (): number => performance.timeOrigin + performance.now();
 const PMM_PARAMS = { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001", orderRefreshTimeMs: 100, maxOrderAgeMs: 3_600_000 };
 
+export interface QuoteLatencies {
+  /** tickReceivedAt → orderAckAt (the ack back at the bot) of every requote since the last reset, ms (fractional). */
+  latencies: number[];
+  /** tickReceivedAt → venueAckAt (the ack at the venue's node) of the same requotes, ms (fractional). */
+  venueLatencies: number[];
+  acked: () => number;
+}
+
 export interface RequoteProbe {
   /** tickReceivedAt → orderAckAt of every requote since the last reset, ms (fractional). */
   readonly latencies: number[];
+  /** tickReceivedAt → venueAckAt of the same requotes. */
+  readonly venueLatencies: number[];
   acked(): number;
   tick(i: number): void;
   /** Sends `ticks` ticks 110 ms apart (past the 100 ms refresh time, so the tick, not a timer, replaces the quotes), each awaited. */
@@ -27,23 +39,26 @@ export interface RequoteProbe {
 }
 
 /** Call before `broker.start()`: the listener service must exist when the broker starts. */
-export function listenForQuotes(broker: ServiceBroker): { latencies: number[]; acked: () => number } {
+export function listenForQuotes(broker: ServiceBroker): QuoteLatencies {
   const latencies: number[] = [];
+  const venueLatencies: number[] = [];
   let acked = 0;
   broker.createService({
     name: "bench-quote-listener",
     events: {
-      "mm.quote.placed"(ctx: { params: { tickReceivedAt: number; orderAckAt: number } }) {
-        latencies.push(ctx.params.orderAckAt - ctx.params.tickReceivedAt);
+      "mm.quote.placed"(ctx: { params: { tickReceivedAt: number; orderAckAt: number; venueAckAt?: number } }) {
+        const { tickReceivedAt, orderAckAt, venueAckAt } = ctx.params;
+        latencies.push(orderAckAt - tickReceivedAt);
+        if (venueAckAt !== undefined) venueLatencies.push(venueAckAt - tickReceivedAt);
         acked++;
       },
     },
   });
-  return { latencies, acked: () => acked };
+  return { latencies, venueLatencies, acked: () => acked };
 }
 
 /** Configures the bench bot around `base` and returns the probe driving it. */
-export async function startRequoteProbe(broker: ServiceBroker, listener: ReturnType<typeof listenForQuotes>, base: Decimal): Promise<RequoteProbe> {
+export async function startRequoteProbe(broker: ServiceBroker, listener: QuoteLatencies, base: Decimal): Promise<RequoteProbe> {
   await broker.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: SYMBOL } });
   await broker.call("config.set", { kind: "risk", name: "global", body: { scope: "global", staleFeedMs: 60_000 } });
   await broker.call("config.set", { kind: "strategies", name: "bench", body: { market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 0, params: PMM_PARAMS } });
@@ -54,6 +69,7 @@ export async function startRequoteProbe(broker: ServiceBroker, listener: ReturnT
   };
   return {
     latencies: listener.latencies,
+    venueLatencies: listener.venueLatencies,
     acked: listener.acked,
     tick,
     async run(ticks, deadlineMs) {

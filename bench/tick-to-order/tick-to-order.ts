@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     await sleep(100);
   }
   probe.latencies.length = 0;
+  probe.venueLatencies.length = 0;
   const { sent, seconds } = await probe.run(ticks, 60_000);
   const status = (await broker.call("mm.status")) as { bots: Array<{ name: string; live?: { requotes: number } }> };
   await broker.stop();
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
   const sorted = [...probe.latencies].sort((a, b) => a - b);
   console.log(`tick → requote acknowledged by the paper venue, one process (SQLite), ${sent} ticks in ${seconds.toFixed(1)} s`);
   console.log(`  requotes measured ${sorted.length} (cex.replaceOrders: cancel 2, then place 2), bot requotes ${status.bots.find((b) => b.name === "bench")?.live?.requotes ?? "?"}`);
-  console.log(`  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms`);
+  console.log(`  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms (ack back at the bot)`);
+  const atVenue = [...probe.venueLatencies].sort((a, b) => a - b);
+  if (atVenue.length > 0) console.log(`  tick → paper exchange ack (inside cex.replaceOrders): p50 ${percentile(atVenue, 50).toFixed(2)} ms  p99 ${percentile(atVenue, 99).toFixed(2)} ms`);
 }
 
 main().catch((err) => {

@@ -15,6 +15,8 @@ import { placeOrder, type PlaceOrderRequest, type PlacementDeps } from "./placem
 
 export const REPLACE_MAX_ORDERS = 50;
 
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 export type ReplacePlace = Omit<PlaceOrderRequest, "exchange" | "symbol">;
 
 export interface ReplaceOrdersRequest {
@@ -44,6 +46,11 @@ export interface PlaceResult {
   clientOrderId: string;
   ok: boolean;
   order?: WireOrder;
+  /**
+   * When this node had the venue's acknowledgement (ms since epoch, fractional): the end of
+   * tick-to-order. For a retried batch, when the stored order was found.
+   */
+  ackedAt?: number;
   error?: OrderError;
 }
 
@@ -76,7 +83,8 @@ async function cancelOne(deps: ReplaceDeps, exchange: string, symbol: string, cl
 
 async function placeOne(deps: ReplaceDeps, exchange: string, symbol: string, order: ReplacePlace, lookup: Promise<OrderRow | null>): Promise<PlaceResult> {
   try {
-    return { clientOrderId: order.clientOrderId, ok: true, order: await placeOrder(deps, { ...order, exchange, symbol }, 0, lookup) };
+    const placed = await placeOrder(deps, { ...order, exchange, symbol }, 0, lookup);
+    return { clientOrderId: order.clientOrderId, ok: true, order: placed, ackedAt: preciseNow() };
   } catch (err) {
     return { clientOrderId: order.clientOrderId, ok: false, error: orderError(err) };
   }

@@ -68,7 +68,8 @@ export interface VenueOrderError {
 export interface VenueReplaceResult {
   /** ok: cancelled, or already gone from the venue (filled, cancelled, unknown). */
   canceled: Array<{ clientOrderId: string; ok: boolean; order?: VenueOrder | null; error?: VenueOrderError }>;
-  placed: Array<{ clientOrderId: string; ok: boolean; order?: VenueOrder; error?: VenueOrderError }>;
+  /** `ackedAt`: when the venue's node had the acknowledgement (ms since epoch), when it says. */
+  placed: Array<{ clientOrderId: string; ok: boolean; order?: VenueOrder; ackedAt?: number; error?: VenueOrderError }>;
   /** A cancel failed: nothing was placed. */
   placesSkipped: boolean;
 }
@@ -100,7 +101,11 @@ export const SYSTEM_CLOCK: BotClock = {
 export type BotState = "starting" | "running" | "paused" | "halted" | "stopped";
 
 export interface BotEvents {
-  quotePlaced?(q: { bid: string | null; ask: string | null; tickReceivedAt: number; orderAckAt: number }): void;
+  /**
+   * `orderAckAt`: when this bot had the acknowledgement; `venueAckAt`: when the venue's node had it
+   * (the latest of the quote's orders; only through `replace`, whose answer carries it).
+   */
+  quotePlaced?(q: { bid: string | null; ask: string | null; tickReceivedAt: number; orderAckAt: number; venueAckAt?: number }): void;
   pnlUpdated?(p: { realized: string; unrealized: string; total: string; position: string; feesPaid: string }): void;
   inventoryUpdated?(inv: { base: string; quote: string }): void;
   /** The kill switch tripped on this bot: its orders are cancelled and it stopped. */
@@ -480,6 +485,7 @@ export class Bot {
       else this.events.warn?.(`bot ${this.config.name}: cancel ${c.clientOrderId} failed: ${c.error?.message ?? "unknown error"}`);
     }
     const acks = new Map(result.placed.map((p) => [p.clientOrderId, p]));
+    let venueAckAt: number | undefined;
     const placed = orders.map((o): LiveOrder | null => {
       const ack = result.placesSkipped ? undefined : acks.get(o.clientOrderId);
       if (!ack?.ok || !ack.order) {
@@ -487,19 +493,20 @@ export class Bot {
         if (!result.placesSkipped) this.events.warn?.(`bot ${this.config.name}: ${o.side} ${o.amount}@${o.price} refused: ${ack?.error?.message ?? "no answer from the venue"}`);
         return null;
       }
+      if (ack.ackedAt !== undefined) venueAckAt = Math.max(venueAckAt ?? ack.ackedAt, ack.ackedAt);
       return this.acknowledged(o, ack.order.status);
     });
-    this.reportQuote(placed, tickReceivedAt);
+    this.reportQuote(placed, tickReceivedAt, venueAckAt);
   }
 
   /** `quotePlaced` for the best bid and ask among the new orders the venue acknowledged (none: nothing to report). */
-  private reportQuote(placed: Array<LiveOrder | null>, tickReceivedAt: number): void {
+  private reportQuote(placed: Array<LiveOrder | null>, tickReceivedAt: number, venueAckAt?: number): void {
     const ok = placed.filter((p): p is LiveOrder => p !== null);
     if (ok.length === 0) return;
     const orderAckAt = this.clock.preciseNow ? this.clock.preciseNow() : this.clock.now();
     const bid = ok.filter((o) => o.side === "buy").sort((a, b) => a.level - b.level)[0];
     const ask = ok.filter((o) => o.side === "sell").sort((a, b) => a.level - b.level)[0];
-    this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt });
+    this.events.quotePlaced?.({ bid: bid?.price ?? null, ask: ask?.price ?? null, tickReceivedAt, orderAckAt, ...(venueAckAt !== undefined ? { venueAckAt } : {}) });
   }
 
   /** The venue took `order`: it stays live while open (fills, even immediate ones, arrive through onFill); closed or rejected, it is done. */

@@ -58,8 +58,10 @@ export interface MmQuotePlaced {
   ask: string;
   /** When the market tick that caused this quote was received (ms since epoch). */
   tickReceivedAt: number;
-  /** When the venue acknowledged the order(s) (ms since epoch). */
+  /** When the bot had the venue's acknowledgement of the order(s) (ms since epoch). */
   orderAckAt: number;
+  /** When the venue's node (cex) had it, when the venue says (ms since epoch). */
+  venueAckAt?: number;
 }
 
 /** `arbitrage.opportunity`: a net-positive opportunity found by the arbitrage service. */

@@ -302,7 +302,7 @@ describe("cex and fee services on the paper exchange", () => {
   it("replaceOrders: cancels first (a filled or unknown order counts as gone), then places; a refused place fails only itself; a retry returns the same orders", async () => {
     type Batch = {
       canceled: Array<{ clientOrderId: string; ok: boolean; gone?: boolean; order?: WireOrder; error?: Failure }>;
-      placed: Array<{ clientOrderId: string; ok: boolean; order?: WireOrder; error?: { code: number; type: string; message: string } }>;
+      placed: Array<{ clientOrderId: string; ok: boolean; order?: WireOrder; ackedAt?: number; error?: { code: number; type: string; message: string } }>;
       placesSkipped: boolean;
     };
     const limit = { exchange: "paper", symbol: "BTC/USDT", type: "limit", amount: "0.001" };
@@ -330,8 +330,12 @@ describe("cex and fee services on the paper exchange", () => {
         { clientOrderId: ask, side: "sell", type: "limit", price: "899000", amount: "0.001", postOnly: true },
       ],
     };
+    const sentAt = performance.timeOrigin + performance.now();
     const first = await broker.call<Batch, object>("cex.replaceOrders", batch);
+    const answeredAt = performance.timeOrigin + performance.now();
     expect(first.placesSkipped).toBe(false);
+    // When this node had each acknowledgement: only for the orders the venue took.
+    expect(first.placed.map((p) => p.ackedAt !== undefined && p.ackedAt >= sentAt && p.ackedAt <= answeredAt)).toEqual([true, false, false, true]);
     expect(first.canceled).toEqual([
       { clientOrderId: restingA, ok: true, order: expect.objectContaining({ clientOrderId: restingA, status: "canceled" }) },
       { clientOrderId: restingB, ok: true, order: expect.objectContaining({ clientOrderId: restingB, status: "canceled" }) },

@@ -20,6 +20,8 @@ interface ReplaceLog {
   direct: { place: number; cancel: number };
   failCancel: Set<string>;
   refuseSide: "buy" | "sell" | null;
+  /** When the venue's node acknowledged each order (absent: the venue does not say). */
+  ackedAt?: (clientOrderId: string) => number;
 }
 
 const withReplace = (log: ReplaceLog) => (inner: BotVenue): BotVenue => ({
@@ -53,7 +55,7 @@ const withReplace = (log: ReplaceLog) => (inner: BotVenue): BotVenue => ({
         log.ops.push(`place:${o.clientOrderId}`);
         try {
           if (log.refuseSide === o.side) throw new Error("paper: insufficient funds");
-          return { clientOrderId: o.clientOrderId, ok: true, order: await inner.place(o) };
+          return { clientOrderId: o.clientOrderId, ok: true, order: await inner.place(o), ...(log.ackedAt ? { ackedAt: log.ackedAt(o.clientOrderId) } : {}) };
         } catch (err) {
           return { clientOrderId: o.clientOrderId, ok: false, error: { code: 422, type: "INSUFFICIENT_FUNDS", message: (err as Error).message } };
         }
@@ -68,6 +70,18 @@ const newLog = (): ReplaceLog => ({ batches: [], ops: [], direct: { place: 0, ca
 const liveIds = (h: Harness) => h.live().map((o) => o.clientOrderId).sort();
 
 describe("Bot with a venue that replaces in one round", () => {
+  it("reports with each quote when the venue's node had the acknowledgement: the latest of the quote's orders", async () => {
+    const log = newLog();
+    const stamps = [T0 + 3.25, T0 + 4.5];
+    log.ackedAt = () => stamps.shift() ?? Number.NaN;
+    const h = new Harness({ params: PMM, wrap: withReplace(log) });
+    await h.start();
+    await h.tickAt(0, 100);
+    expect(h.quotes).toEqual([{ bid: "99.00", ask: "101.00", tickReceivedAt: T0, orderAckAt: T0, venueAckAt: T0 + 4.5 }]);
+    await h.stop();
+  });
+
+
   it("requotes through replace: cancels go first in the same batch, the live set follows the venue, quotePlaced on the simulated clock", async () => {
     const log = newLog();
     const h = new Harness({ params: PMM, wrap: withReplace(log) });
