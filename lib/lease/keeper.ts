@@ -13,6 +13,11 @@
  * The first attempt (start) is the keeper's own; after it the keeper joins the renewal
  * round of its store, owner, ttl and period (round.ts): keepers of one node renew in one
  * store call per period, each still told on its own when its lease is acquired or lost.
+ *
+ * `onAcquired` fires whenever held() turns true: at the first acquire, and again when a lease
+ * that had lapsed (an answer that came too late to count) is held once more, so a holder that
+ * found held() false when it acted on the first call gets another. `onLost` fires only after
+ * an `onAcquired`.
  */
 import { performance } from "node:perf_hooks";
 import { roundFor, type LeaseRound, type RoundMember } from "./round";
@@ -48,6 +53,8 @@ export class LeaseKeeper {
   private expiryTimer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private running = false;
+  /** onAcquired was told and onLost not yet since. */
+  private announced = false;
 
   constructor(private readonly opts: LeaseKeeperOptions) {
     this.store = opts.store;
@@ -99,7 +106,6 @@ export class LeaseKeeper {
     this.round?.leave(this.member);
     this.round = null;
     await this.inFlight;
-    const wasHeld = this.current !== null;
     const lease = this.current;
     this.lose();
     if (lease && options.release !== false) {
@@ -109,7 +115,7 @@ export class LeaseKeeper {
         this.error(err);
       }
     }
-    if (wasHeld) this.notifyLost("stopped");
+    this.notifyLost("stopped");
   }
 
   private track(work: Promise<void>): void {
@@ -152,11 +158,14 @@ export class LeaseKeeper {
       }
       return;
     }
-    const wasHeld = this.current !== null;
+    const wasHeld = this.held();
     this.current = lease;
     this.validUntil = sentAt + this.ttlMs - this.safetyMarginMs;
     this.scheduleExpiry();
-    if (!wasHeld) this.safely(() => this.opts.onAcquired?.(lease));
+    if (!wasHeld && this.held()) {
+      this.announced = true;
+      this.safely(() => this.opts.onAcquired?.(lease));
+    }
   }
 
   private scheduleExpiry(): void {
@@ -184,6 +193,8 @@ export class LeaseKeeper {
   }
 
   private notifyLost(reason: string): void {
+    if (!this.announced) return;
+    this.announced = false;
     this.safely(() => this.opts.onLost?.(reason));
   }
 
