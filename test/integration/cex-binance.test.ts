@@ -176,7 +176,7 @@ describe("cex service on the fake Binance", () => {
       { clientOrderId: resting, ok: true, order: expect.objectContaining({ status: "canceled" }) },
       { clientOrderId: filled, ok: true, order: expect.objectContaining({ status: "closed", filled: "0.01" }) },
     ]);
-    expect(ok.placed).toEqual([{ clientOrderId: next, ok: true, order: expect.objectContaining({ clientOrderId: next, status: "open", price: "48200" }) }]);
+    expect(ok.placed).toEqual([{ clientOrderId: next, ok: true, ackedAt: expect.any(Number), order: expect.objectContaining({ clientOrderId: next, status: "open", price: "48200" }) }]);
     expect(fake.order(resting)).toMatchObject({ status: "CANCELED" });
     expect(fake.order(next)).toMatchObject({ status: "NEW" });
     expect(await rows(broker, "SELECT * FROM cex_fills WHERE client_order_id = ?", [filled])).toHaveLength(1);
