@@ -5,7 +5,7 @@
  */
 import type { BrokerOptions, Middleware, TransporterConfig } from "moleculer";
 import type { RuntimeEnv } from "./lib/runtime/env";
-import { internalMiddlewaresWithCacheFirst } from "./lib/runtime/cache-first";
+import { brokerMiddlewares } from "./lib/runtime/middlewares";
 import { SharedMemoryCacher } from "./lib/runtime/memory-cacher";
 import { createDurableBus } from "./mixins/durable-bus";
 
@@ -74,10 +74,11 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
       enabled: env.metricsPort !== null,
       reporter: env.metricsPort === null ? [] : [{ type: "Prometheus", options: { port: env.metricsPort, path: "/metrics", defaultLabels: () => ({ namespace: env.namespace, nodeID: env.nodeID }) } }],
     },
-    // Moleculer's internal middlewares are listed here (not added by the broker) so that a cache
-    // hit can be answered before the fault-tolerance wrappers (see lib/runtime/cache-first.ts).
+    // Moleculer's internal middlewares are listed here, not added by the broker, so that a cache hit
+    // is answered before the fault-tolerance wrappers and a timed-out remote call is no longer
+    // tracked (lib/runtime/middlewares.ts).
     internalMiddlewares: false,
-    middlewares: [durableBus, ...middlewares, ...internalMiddlewaresWithCacheFirst()],
+    middlewares: [durableBus, ...middlewares, ...(brokerMiddlewares() as Middleware[])],
     replOptions: { delimiter: "mmesh $" },
   };
 }

@@ -14,7 +14,7 @@
  * a cache `lock` or an `enabled` function are left to Moleculer's cacher (stale refresh,
  * per-call decisions).
  */
-import { INTERNAL_MIDDLEWARES, type ServiceBroker, type ActionHandler, type ActionSchema, type Context, type Middleware } from "moleculer";
+import type { ServiceBroker, ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
 import { SharedMemoryCacher } from "./memory-cacher";
 
 const NAME = "CacheFirst";
@@ -51,16 +51,4 @@ export function cacheFirstMiddleware(): Middleware {
       } as unknown as ActionHandler;
     },
   } as Middleware;
-}
-
-/**
- * Moleculer's internal middlewares in their own order, with CacheFirst just inside Tracing
- * (the broker is then built with `internalMiddlewares: false`).
- */
-export function internalMiddlewaresWithCacheFirst(): Array<string | Middleware> {
-  const internal: Array<string | Middleware> = [...INTERNAL_MIDDLEWARES];
-  const tracing = internal.indexOf("Tracing");
-  if (tracing < 0) throw new Error("Moleculer's internal middlewares no longer include Tracing: place CacheFirst anew");
-  internal.splice(tracing, 0, cacheFirstMiddleware());
-  return internal;
 }
