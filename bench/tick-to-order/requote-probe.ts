@@ -10,11 +10,10 @@
  */
 import Decimal from "decimal.js";
 import type { ServiceBroker } from "moleculer";
+import { preciseNow } from "../../lib/runtime/precise-now";
 
 const SYMBOL = "BTC/USDT";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Wall-clock ms with a sub-millisecond fraction, comparable across processes on one machine. */
-export const preciseNow = (): number => performance.timeOrigin + performance.now();
 const PMM_PARAMS = { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001", orderRefreshTimeMs: 100, maxOrderAgeMs: 3_600_000 };
 
 export interface QuoteLatencies {

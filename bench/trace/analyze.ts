@@ -16,7 +16,7 @@ const dir = path.join(os.tmpdir(), "mmesh-trace");
 const skip = Number(process.argv.find((a) => a.startsWith("--skip="))?.slice(7) ?? 20);
 
 function timeline(match: (services: string) => boolean): Stamp[] {
-  const file = fs.readdirSync(dir).find((f) => match(f.replace(/^\d+-|\.json$/g, "").split(",").join(",")));
+  const file = fs.readdirSync(dir).find((f) => match(f.replace(/^\d+-|\.json$/g, "")));
   if (!file) throw new Error(`no timeline in ${dir} for that node; run a bench with the preload first`);
   console.log(`  ${file}`);
   return JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as Stamp[];

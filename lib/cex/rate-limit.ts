@@ -17,6 +17,7 @@
  * The API key itself never appears in a limiter key, a Redis key or an error.
  */
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import Redis from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { Backoff, type BackoffOptions } from "../feeds/backoff";
@@ -149,18 +150,9 @@ export function createRedisRateLimitBackend(url: string, keyPrefix: string): Rat
       return limiter;
     },
     cooldowns: new RedisCooldowns(redis, keyPrefix),
-    connected(timeoutMs) {
-      if (redis.status === "ready") return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (ok: boolean) => {
-          clearTimeout(timer);
-          redis.off("ready", onReady);
-          resolve(ok);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        redis.on("ready", onReady);
-      });
+    async connected(timeoutMs) {
+      if (redis.status === "ready") return true;
+      return once(redis, "ready", { signal: AbortSignal.timeout(timeoutMs) }).then(() => true, () => false);
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

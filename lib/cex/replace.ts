@@ -12,10 +12,9 @@ import type { WireOrder } from "./convert";
 import { isOrderNotFound } from "./errors";
 import type { OrderRow } from "./order-store";
 import { placeOrder, type PlaceOrderRequest, type PlacementDeps } from "./placement";
+import { preciseNow } from "../runtime/precise-now";
 
 export const REPLACE_MAX_ORDERS = 50;
-
-const preciseNow = () => performance.timeOrigin + performance.now();
 
 export type ReplacePlace = Omit<PlaceOrderRequest, "exchange" | "symbol">;
 

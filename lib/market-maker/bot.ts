@@ -22,6 +22,7 @@
  * strings as output (lib/market-maker/rounding.ts, order-plan.ts).
  */
 import Decimal from "decimal.js";
+import { preciseNow } from "../runtime/precise-now";
 import type { RiskDecision, RiskLimits } from "../risk/types";
 import { checkOrders } from "../risk";
 import type { Inventory, MarketRules, MarketSnapshot, OrderPolicy, Strategy } from "../strategies/types";
@@ -89,7 +90,7 @@ export interface BotClock {
 
 export const SYSTEM_CLOCK: BotClock = {
   now: () => Date.now(),
-  preciseNow: () => performance.timeOrigin + performance.now(),
+  preciseNow,
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();

@@ -2,6 +2,7 @@
 import { DataTypes, QueryTypes, type QueryInterface } from "sequelize";
 import { divDecimal } from "../../cex/decimal";
 import type { Migration } from "../migrations";
+import { fillIdentityMigration } from "./fill-identity";
 
 export const CEX_ORDERS_TABLE = "cex_orders";
 export const CEX_FILLS_TABLE = "cex_fills";
@@ -82,20 +83,7 @@ export const cexMigrations: Migration[] = [
       // Nothing to undo: the column is the one 001 declares.
     },
   },
-  {
-    // A trade id is unique per exchange only together with the symbol (Binance numbers trades per
-    // symbol) and the side (a self-trade is one trade with a buy and a sell): (exchange, trade_id)
-    // alone dropped the second of two such fills as a duplicate.
-    name: "003-cex-fill-identity",
-    async up(qi) {
-      await qi.removeIndex(CEX_FILLS_TABLE, "cex_fills_exchange_trade_id");
-      await qi.addIndex(CEX_FILLS_TABLE, ["exchange", "symbol", "trade_id", "side"], { unique: true, name: "cex_fills_identity" });
-    },
-    async down(qi) {
-      await qi.removeIndex(CEX_FILLS_TABLE, "cex_fills_identity");
-      await qi.addIndex(CEX_FILLS_TABLE, ["exchange", "trade_id"], { unique: true, name: "cex_fills_exchange_trade_id" });
-    },
-  },
+  fillIdentityMigration("003-cex-fill-identity", CEX_FILLS_TABLE, "cex_fills"),
 ];
 
 /** price = cost / amount for every fill, in id order, 500 rows per UPDATE. */

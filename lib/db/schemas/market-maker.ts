@@ -5,6 +5,7 @@
  */
 import { DataTypes } from "sequelize";
 import type { Migration } from "../migrations";
+import { fillIdentityMigration } from "./fill-identity";
 
 export const MM_BOTS_TABLE = "mm_bots";
 export const MM_FILLS_TABLE = "mm_fills";
@@ -130,16 +131,5 @@ export const mmMigrations: Migration[] = [
       await qi.removeColumn(MM_FILLS_TABLE, "seq");
     },
   },
-  {
-    // As cex 003: a fill is (exchange, symbol, trade id, side), not (exchange, trade id).
-    name: "003-mm-fill-identity",
-    async up(qi) {
-      await qi.removeIndex(MM_FILLS_TABLE, "mm_fills_exchange_trade_id");
-      await qi.addIndex(MM_FILLS_TABLE, ["exchange", "symbol", "trade_id", "side"], { unique: true, name: "mm_fills_identity" });
-    },
-    async down(qi) {
-      await qi.removeIndex(MM_FILLS_TABLE, "mm_fills_identity");
-      await qi.addIndex(MM_FILLS_TABLE, ["exchange", "trade_id"], { unique: true, name: "mm_fills_exchange_trade_id" });
-    },
-  },
+  fillIdentityMigration("003-mm-fill-identity", MM_FILLS_TABLE, "mm_fills"),
 ];
