@@ -4,9 +4,16 @@
  * set here for every service, not written into services.
  */
 import type { BrokerOptions, Middleware, TransporterConfig } from "moleculer";
+import { isVenueError } from "./lib/cex/venue-breaker";
 import type { RuntimeEnv } from "./lib/runtime/env";
 import { brokerMiddlewares } from "./lib/runtime/middlewares";
+import { jsonAnswersMiddleware } from "./lib/runtime/json-answers";
 import { SharedMemoryCacher } from "./lib/runtime/memory-cacher";
+import { redactingLogger } from "./lib/runtime/redacting-logger";
+import { redactionMiddleware } from "./lib/runtime/redact-middleware";
+import { stopOrderMiddleware } from "./lib/runtime/stop-order";
+import { registerEnvSecrets } from "./lib/runtime/env-secrets";
+import { MetricsReporter } from "./lib/monitoring/metrics-reporter";
 import { createDurableBus } from "./mixins/durable-bus";
 
 function transporterConfig(url: string | null): TransporterConfig | null {
@@ -34,10 +41,12 @@ function redisOptions(url: string): Record<string, unknown> {
 export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] = []): BrokerOptions {
   // Fills, alerts and notifications go over the durable bus: RabbitMQ when AMQP_URL is set, in memory otherwise.
   const durableBus = createDurableBus({ url: env.amqpUrl, prefix: env.namespace });
+  registerEnvSecrets(env);
   return {
     namespace: env.namespace,
     nodeID: env.nodeID,
-    logger: { type: "Console", options: { level: env.logLevel, formatter: "short", colors: process.stdout.isTTY } },
+    // Every log call, at every level, goes through the redactor (lib/runtime/redact.ts).
+    logger: redactingLogger({ type: "Console", options: { level: env.logLevel, formatter: "short", colors: process.stdout.isTTY } }) as unknown as BrokerOptions["logger"],
     transporter: transporterConfig(env.transporter),
     serializer: "JSON",
     cacher: env.cacher.type === "Redis"
@@ -51,7 +60,8 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
       delay: 100,
       maxDelay: 2_000,
       factor: 2,
-      // Only errors marked retryable (timeouts, unavailable venues) are retried.
+      // Only errors marked retryable (timeouts, unavailable venues) are retried, and only calls
+      // safe to repeat: reads and writes carrying an idempotency key (lib/runtime/retry-safety.ts).
       check: (err: Error) => Boolean((err as { retryable?: boolean }).retryable),
     },
     circuitBreaker: {
@@ -60,8 +70,14 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
       minRequestCount: 20,
       windowTime: 60,
       halfOpenTime: 10_000,
-      // A user's bad request is not the service's fault.
-      check: (err: Error) => ((err as { code?: number }).code ?? 500) >= 500,
+      // A user's bad request is not the service's fault, and neither is one exchange's trouble nor
+      // back pressure (a 503 carrying retryAfter, see lib/errors overloaded): this breaker keys on
+      // the action, so it would refuse every venue (paper too) with 404. Exchange failures open
+      // that exchange's own breaker in lib/cex (venue-breaker.ts).
+      check: (err: Error) => {
+        const e = err as { code?: number; data?: { retryAfter?: unknown } };
+        return (e.code ?? 500) >= 500 && !isVenueError(err) && typeof e.data?.retryAfter !== "number";
+      },
     },
     bulkhead: { enabled: true, concurrency: 50, maxQueueSize: 500 },
     registry: { strategy: "RoundRobin", preferLocal: true },
@@ -72,13 +88,17 @@ export function createBrokerOptions(env: RuntimeEnv, middlewares: Middleware[] =
     validator: true,
     metrics: {
       enabled: env.metricsPort !== null,
-      reporter: env.metricsPort === null ? [] : [{ type: "Prometheus", options: { port: env.metricsPort, path: "/metrics", defaultLabels: () => ({ namespace: env.namespace, nodeID: env.nodeID }) } }],
+      // Moleculer's Prometheus reporter on METRICS_HOST, behind METRICS_TOKEN (lib/monitoring/metrics-reporter.ts).
+      reporter: env.metricsPort === null ? [] : [new MetricsReporter({ port: env.metricsPort, host: env.metricsHost, token: env.metricsToken, defaultLabels: () => ({ namespace: env.namespace, nodeID: env.nodeID }) }) as never],
     },
     // Moleculer's internal middlewares are listed here, not added by the broker, so that a cache hit
     // is answered before the fault-tolerance wrappers and a timed-out remote call is no longer
     // tracked (lib/runtime/middlewares.ts).
     internalMiddlewares: false,
-    middlewares: [durableBus, ...middlewares, ...(brokerMiddlewares() as Middleware[])],
+    // StopOrder is last: its `stopping` hook runs first (hooks run in reverse), so the traders
+    // stop before the context tracker waits for the calls still in flight.
+    // JsonAnswers before Redaction: the innermost `call` hook, it sees the called context (lib/runtime/json-stream.ts).
+    middlewares: [durableBus, jsonAnswersMiddleware(), redactionMiddleware(), ...middlewares, ...(brokerMiddlewares() as Middleware[]), stopOrderMiddleware()],
     replOptions: { delimiter: "mmesh $" },
   };
 }

@@ -29,6 +29,7 @@ const BENCHES: Bench[] = [
   { name: "memory", script: "memory/memory.js", args: quick ? ["--quick"] : [`--minutes=${minutes}`], timeoutS: minutes * 60 + 300, title: `Memory: RSS per node group after ${minutes} min of quoting` },
   { name: "tick-to-order", script: "tick-to-order/tick-to-order.js", args: ["500"], timeoutS: 180, title: "Tick → order in one process (existing)" },
   { name: "create-order", script: "cex/create-order.js", args: ["2000"], timeoutS: 180, title: "cex.createOrder / cancelOrder in one process (existing)" },
+  { name: "cex-fill-latency", script: "cex-fill-latency/fill-latency.js", args: ["200"], timeoutS: 180, title: "Live venue fill → order.filled over the user data stream (fake Binance)" },
   { name: "matching", script: "paper-exchange/matching.js", args: [], timeoutS: 120, title: "Paper exchange matching (existing)" },
   { name: "replay", script: "backtest/replay.js", args: ["5"], timeoutS: 180, title: "Backtest replay (existing)" },
   { name: "chain", script: "chain/local-evm.js", args: [], timeoutS: 180, title: "Local EVM (existing)" },
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
     const one = j.results.find((r: any) => r.nodes === 1);
     if (one) md.push(`| one market-maker node absorbs ≥ 50 000 ticks/s quoting ${j.markets} markets | ${fmt(one.deliveredAbsorbedPerSec)} ticks/s (${pct(one.deliveredAbsorbedPerSec / 50_000)}) | ${one.deliveredAbsorbedPerSec >= 50_000 ? "met" : "missed"} |`);
   }
+  for (const j of get("cex-fill-latency")) md.push(`| (issue 14) live venue fill → order.filled over the user data stream: p50 ≤ ${j.goal.p50Ms} ms, p99 ≤ ${j.goal.p99Ms} ms — ${j.database} | p50 ${j.p50Ms} ms, p99 ${j.p99Ms} ms (${j.fills} fills) | ${j.met ? "met" : "missed"} |`);
+  for (const j of get("cex-fill-latency")) if (j.ledger) md.push(`| (issue 14) the same fill on to a market-maker bot's ledger (mm.fill.booked) — ${j.database} | p50 ${j.ledger.p50Ms} ms, p99 ${j.ledger.p99Ms} ms (${j.ledger.fills} fills) | ${j.ledger.p50Ms <= j.goal.p50Ms && j.ledger.p99Ms <= j.goal.p99Ms ? "met" : "missed"} |`);
   for (const j of get("gateway")) md.push(`| authenticated cached GET ≥ 80% of a bare moleculer-web route | ${fmt(j.mmesh.reqPerSec)} / ${fmt(j.bare.reqPerSec)} req/s = ${pct(j.ratio)} | ${j.ratio >= 0.8 ? "met" : "missed"} |`);
   for (const o of outcomes) {
     md.push("", `## ${o.bench.title}`, "", `\`node dist/bench/${o.bench.script} ${o.bench.args.join(" ")}\` — ${o.code === 0 ? "ok" : `exit ${o.code}`}, ${o.seconds.toFixed(0)} s${o.busy.length ? " (machine busy during this one)" : ""}`, "");

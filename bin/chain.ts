@@ -10,9 +10,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { deploymentFile, startLocalChain } from "../lib/chain";
 import { EnvError, readEnv } from "../lib/runtime/env";
+import { PRIVATE_UMASK } from "../lib/runtime/private-files";
 
 async function main(): Promise<void> {
   const env = readEnv();
+  process.umask(PRIVATE_UMASK);
   const port = Number(process.env.CHAIN_PORT ?? 8545);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError("CHAIN_PORT", `expected a port number, got "${process.env.CHAIN_PORT}"`);
   const host = process.env.CHAIN_HOST ?? "127.0.0.1";

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import { describeUrl, parseReplicas, startMesh, type Mesh, type MeshTransport } from "../lib/runtime/mesh-launcher";
 import { NODE_GROUPS } from "../lib/runtime/node-groups";
+import { PRIVATE_UMASK } from "../lib/runtime/private-files";
 
 const USAGE = `usage: npm run mesh -- [options]
   --transport nats|amqp      transporter between nodes (default nats: nats://127.0.0.1:4222;
@@ -25,6 +26,8 @@ const USAGE = `usage: npm run mesh -- [options]
   --verbose                  show every log line of every node`;
 
 async function main(): Promise<void> {
+  // DATA_DIR (mesh-secrets.json, keystore, chain deployment) is private to this user; the nodes set it too.
+  process.umask(PRIVATE_UMASK);
   const { values } = parseArgs({
     options: {
       transport: { type: "string", default: "nats" },

@@ -12,16 +12,24 @@ import ApiGateway from "moleculer-web";
 import type { Principal } from "../lib/auth/access-tokens";
 import { roleAllows } from "../lib/auth/roles";
 import { BearerCache, type BearerEntry } from "../lib/api/bearer-cache";
+import { clientAddress, rateLimitKey, RequestLimiter } from "../lib/api/request-limiter";
+import { createLimiterStore } from "../lib/runtime/limiter-store";
+import { PIPE_JSON_STREAMS } from "../lib/runtime/json-stream";
 import { toErrorResponse } from "../lib/api/error-response";
 import { swaggerPage } from "../lib/api/swagger-page";
+import { readinessHandler } from "../lib/api/readiness";
+import { refuseDeepJson } from "../lib/api/json-depth";
+import { applyIfMatch, type IfMatchRequest } from "../lib/api/if-match";
 import { collectRoutes } from "../lib/api/routes";
 import { isSharedCachedValue } from "../lib/runtime/memory-cacher";
 import { buildOpenApiDocument } from "../lib/openapi/document";
-import { forbidden, unauthorized } from "../lib/errors";
+import { forbidden, overloaded, unauthorized } from "../lib/errors";
+import { ConsoleFiles, findConsoleDir } from "../lib/api/console-files";
+import { DEFAULT_LIVE_OPTIONS, LIVE_EVENTS, LiveHub, parseTopics, toLiveMessage, type LiveHubOptions } from "../lib/live";
 import type { RuntimeEnv } from "../lib/runtime/env";
 
 type GatewayRequest = IncomingMessage & { $action?: { name: string; auth?: boolean; role?: Principal["role"] } };
-type Meta = { user?: Principal | null };
+type Meta = { user?: Principal | null; clientAddress?: string };
 
 const API_PREFIX = "/api/v1";
 // Only swagger-ui's asset folder is needed: the package's main module would also load the whole UI
@@ -39,23 +47,50 @@ function bearerOf(bearers: BearerCache, req: BearerRequest): BearerEntry | null 
   return (req.$bearer = header ? bearers.lookup(header) : null);
 }
 
-/** Rate-limit key: the caller's token when it sends one, else its address. */
-function createClientKey(bearers: BearerCache): (req: IncomingMessage) => string {
-  return (req) => bearerOf(bearers, req)?.key ?? `a:${req.socket.remoteAddress ?? "unknown"}`;
-}
-
 const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace"];
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "Content-Type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(body));
 }
 
-export default function createApiService(env: RuntimeEnv): ServiceSchema {
+type LiveRequest = IncomingMessage & { $ctx: Context<unknown, Meta>; query?: Record<string, unknown> };
+
+export default function createApiService(env: RuntimeEnv, liveOptions: LiveHubOptions = DEFAULT_LIVE_OPTIONS): ServiceSchema {
+  // Subscribers of the live stream (GET /api/v1/live) on this node: throttled, bounded (lib/live).
+  const live = new LiveHub(liveOptions);
+  // The operator console (dist/console), when built; read once.
+  const consoleDir = findConsoleDir();
+  const consoleFiles = consoleDir ? new ConsoleFiles(consoleDir) : null;
+  const serveConsole = (rel: string) => (req: IncomingMessage, res: ServerResponse) => {
+    if (!consoleFiles) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: "The console is not built (npm run build)" } });
+    if (!consoleFiles.serve(rel, req, res)) sendJson(res, 404, { error: { code: "NOT_FOUND", message: "No such file" } });
+  };
+  // Every gateway node hears every live event: emitted (balanced) events go to one member of each
+  // group, so each node is its own group.
+  const liveGroup = `api-live-${env.nodeID}`;
+  const liveEvents = Object.fromEntries(
+    LIVE_EVENTS.map((event) => [
+      event,
+      {
+        group: liveGroup,
+        // A fast, replaceable event: no bulkhead queue in front of it.
+        bulkhead: { enabled: false },
+        handler(ctx: Context<Record<string, unknown>>) {
+          if (live.size === 0) return;
+          const message = toLiveMessage(event, ctx.params);
+          if (message) live.publish(message);
+        },
+      },
+    ]),
+  );
   // Authorization headers seen recently: token, rate-limit key and (for login JWTs) principal.
   const bearers = new BearerCache();
   // JSON of the cached answers sent lately (see encodeResponse).
   const encoded = new WeakMap<object, string>();
+  // Request budgets, shared by every gateway through Redis when the cacher is Redis.
+  const limiterStore = createLimiterStore(env.cacher, `${env.namespace}:api`);
+  const limiter = new RequestLimiter(limiterStore, env.rateLimitPerMinute);
   const schema = {
     name: "api",
     mixins: [ApiGateway],
@@ -64,10 +99,12 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       port: env.apiPort,
       ip: env.apiHost,
       cors: env.corsOrigins ? { origin: env.corsOrigins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE"], credentials: false } : undefined,
-      rateLimit: { window: 60_000, limit: env.rateLimitPerMinute, headers: true, key: createClientKey(bearers) },
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",
+      // Request bodies are never logged: a secret under a name the redactor cannot know (a private
+      // key sent as the whole `payload`, a misspelled field) would be printed (lib/runtime/redact.ts).
+      logRequestParams: null,
       routes: [
         {
           name: "docs",
@@ -75,8 +112,10 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
           authentication: false,
           authorization: false,
           bodyParsers: false,
+          onBeforeCall: (_ctx: unknown, _route: unknown, req: IncomingMessage, res: ServerResponse) => limiter.take(`a:${clientAddress(req)}`, res),
           aliases: {
             "GET /openapi.json": "api.openapi",
+            "GET /v1/ready": readinessHandler,
             "GET /docs"(req: IncomingMessage, res: ServerResponse) {
               res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
               res.end(swaggerPage("/api/docs/assets", "/api/openapi.json"));
@@ -90,23 +129,72 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
           },
         },
         {
+          // Server-Sent Events: quotes, fills, PnL, inventory, alerts, bots, nodes, breakers (lib/live).
+          // Authenticated like every route, with the Authorization header only: a token never goes
+          // in the URL (EventSource cannot send headers; the console reads the stream with fetch).
+          name: "live",
+          path: `${API_PREFIX}/live`,
+          authentication: true,
+          authorization: false,
+          bodyParsers: false,
+          logging: false,
+          aliases: {
+            "GET /"(req: LiveRequest, res: ServerResponse, next: (err?: unknown) => void) {
+              const user = req.$ctx.meta.user;
+              if (!user) return next(unauthorized());
+              let topics;
+              try {
+                topics = parseTopics(req.query?.topics);
+              } catch (err) {
+                return next(err);
+              }
+              const client = live.add(res, topics);
+              if (!client) return next(overloaded("Too many live subscribers on this gateway", 5));
+              res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" });
+              client.writeNow("hello", { user: user.username ?? null, role: user.role, node: env.nodeID, intervalMs: live.options.intervalMs, maxQueued: live.options.maxQueued, topics: topics ? [...topics] : null });
+              res.once("close", () => client.close("closed"));
+            },
+          },
+        },
+        {
           name: "v1",
           path: API_PREFIX,
           autoAliases: true,
           authentication: true,
           authorization: true,
           mappingPolicy: "restrict",
-          bodyParsers: { json: { limit: env.bodyLimit, strict: true }, urlencoded: false },
+          bodyParsers: { json: { limit: env.bodyLimit, strict: true, verify: refuseDeepJson() }, urlencoded: false },
           aliases: { "GET /health": "api.health" },
-          callOptions: { meta: {} },
+          // A large answer streamed as JSON text (lib/runtime/json-stream.ts) is piped to the client as it comes.
+          callOptions: { meta: {}, [PIPE_JSON_STREAMS]: true },
+          onBeforeCall(_ctx: Context, _route: unknown, req: IfMatchRequest) {
+            applyIfMatch(req);
+          },
           // Request lines are logged at debug: below that level skip building them (a cost per request).
           logging: LOG_LEVELS.indexOf(env.logLevel) >= LOG_LEVELS.indexOf("debug"),
         },
+        {
+          // The operator console (console/, built into dist/console): hashed assets immutable, index.html revalidated.
+          name: "console",
+          path: "",
+          authentication: false,
+          authorization: false,
+          bodyParsers: false,
+          logging: false,
+          onBeforeCall: (_ctx: unknown, _route: unknown, req: IncomingMessage, res: ServerResponse) => limiter.take(`a:${clientAddress(req)}`, res),
+          aliases: {
+            "GET /": serveConsole("index.html"),
+            "GET /favicon.svg": serveConsole("favicon.svg"),
+            "GET /assets/:file"(req: IncomingMessage & { $params: { file: string } }, res: ServerResponse) {
+              serveConsole(`assets/${req.$params.file}`)(req, res);
+            },
+          },
+        },
       ],
       onError(req: IncomingMessage, res: ServerResponse, err: unknown) {
-        const { status, body } = toErrorResponse(err);
+        const { status, body, headers } = toErrorResponse(err);
         if (status >= 500) (this as unknown as { logger: { error(...a: unknown[]): void } }).logger.error("Request failed:", req.method, req.url, err);
-        sendJson(res, status, body);
+        sendJson(res, status, body, headers);
       },
     },
 
@@ -122,6 +210,7 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
 
       health: {
         auth: false,
+        idempotent: true,
         summary: "Liveness of this gateway node and the services the mesh knows",
         handler(this: { broker: { nodeID: string; registry: { getServiceList(o: object): Array<{ name: string; available: boolean }> } } }) {
           const services = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
@@ -136,6 +225,7 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
 
       openapi: {
         auth: false,
+        idempotent: true,
         visibility: "published",
         summary: "This API's OpenAPI 3 document, generated from the live routes",
         handler(this: { aliases: unknown[]; broker: { registry: { getActionList(o: object): unknown[] } } }) {
@@ -143,7 +233,15 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
           return buildOpenApiDocument(routes, {
             title: "mmesh API",
             version: "1",
-            description: "Market making over Moleculer. Authenticate with POST /api/v1/auth/login and send `Authorization: Bearer <token>`.",
+            description:
+              "Market making over Moleculer. Authenticate with POST /api/v1/auth/login and send `Authorization: Bearer <token>`.\n\n" +
+              "Live data: `GET /api/v1/live` (viewer) is a Server-Sent Events stream (`text/event-stream`) with the same bearer token in the " +
+              "Authorization header (never in the URL; EventSource cannot send headers, so read it with fetch or `curl -N`). Events: `hello`, then " +
+              "`quote`, `fill`, `pnl`, `inventory`, `alert`, `bot`, `node`, `breaker`, `arbitrage`, `backtest` (a job's progress), each one JSON `data` line; " +
+              "`?topics=quote,pnl` narrows them. Each client is written at most every 250 ms; quotes, PnL, inventory and node state coalesce " +
+              "to the latest between writes, fills and alerts are each sent. A client that does not read and has more than 500 messages " +
+              "waiting is sent `dropped` and disconnected; a stream ends after 5 minutes and when users or tokens change (reconnect with a fresh token). " +
+              "The operator console is served at `/`.",
           });
         },
       },
@@ -159,11 +257,18 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
         return json;
       },
 
-      // moleculer-web awaits the answer: a principal already known is returned as is (no promise).
-      authenticate(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): Principal | null | Promise<Principal | null> {
+      // Resolves the bearer, then spends a request of the budget of the principal it proved (or of the
+      // socket address when none): the budget is chosen only after the token is verified.
+      async authenticate(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest, res: ServerResponse): Promise<Principal | null> {
+        const address = clientAddress(req);
+        // The socket address, for the login throttle; never a client-supplied header.
+        ctx.meta.clientAddress = address;
         const entry = bearerOf(bearers, req);
-        if (!entry?.token) return null;
-        return bearers.principal(entry) ?? bearers.resolve(entry, async (token) => (await ctx.call("auth.resolveToken", { token })) as Principal | null);
+        const principal = entry?.token
+          ? bearers.principal(entry) ?? (await bearers.resolve(entry, async (token) => (await ctx.call("auth.resolveToken", { token })) as Principal | null))
+          : null;
+        await limiter.take(rateLimitKey(principal, address), res);
+        return principal;
       },
 
       authorize(ctx: Context<unknown, Meta>, _route: unknown, req: GatewayRequest): void {
@@ -180,12 +285,21 @@ export default function createApiService(env: RuntimeEnv): ServiceSchema {
       // Sent when a token is revoked or a user changes: forget every principal at once.
       "cache.clean.auth"() {
         bearers.clear();
+        // Live streams were opened with a token that may be revoked now: they reconnect with a fresh one.
+        live.closeAll("auth");
       },
+      ...liveEvents,
+    },
+
+    async stopped() {
+      live.stop();
+      await limiterStore.close();
     },
 
     started(this: { logger: { info(...a: unknown[]): void } }) {
       const base = `http://${env.apiHost === "0.0.0.0" ? "localhost" : env.apiHost}:${env.apiPort}`;
       this.logger.info(`API on ${base}${API_PREFIX}, docs at ${base}/api/docs, OpenAPI at ${base}/api/openapi.json`);
+      this.logger.info(consoleFiles ? `Console at ${base}/` : "Console not built (npm run build): / answers 404");
     },
   };
   return schema as unknown as ServiceSchema;

@@ -20,6 +20,7 @@ import { acquireChain, releaseChain, type ChainHandle } from "../lib/chain";
 import { ARBITRAGE_TABLE, arbitrageColumns, arbitrageMigrations } from "../lib/db/schemas/arbitrage";
 import { invalid, notFound } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
+import { jsonAnswer } from "../lib/runtime/json-stream";
 import { createDbMixin } from "../mixins/db.mixin";
 import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
 
@@ -165,7 +166,8 @@ export default function createArbitrageService(env: RuntimeEnv, overrides: Parti
           if (ctx.params.status) where.status = ctx.params.status;
           if (ctx.params.symbol) where.symbol = ctx.params.symbol.toUpperCase();
           const rows = (await this.adapter.model.findAll({ where, order: [["detected_at", "DESC"]], limit: ctx.params.limit ?? 100, raw: true })) as Row[];
-          return rows.map(toView);
+          // 2–4 KB each with detail and outcome: a thousand pass one transporter message.
+          return jsonAnswer(ctx, rows.map(toView));
         },
       },
       get: {

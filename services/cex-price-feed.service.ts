@@ -4,7 +4,9 @@
  * service and so the paper venue run on another node of a mesh, `cex.orderBook` polled every
  * `paperPollIntervalMs`). Each update is broadcast as `price.cex.updated` (every node running
  * bots sees every tick) and the latest one per market is kept in the cacher under
- * `price.cex.<exchange>.<symbol>`; a market silent for longer than `staleThresholdMs` gets one
+ * `price.cex.<exchange>.<symbol>`; a market heard from (any message) without a change of its top
+ * gets `price.cex.alive` at most every `aliveIntervalMs`, so consumers can tell a quiet market
+ * from a dead feed; a market silent for longer than `staleThresholdMs` gets one
  * `price.cex.stale`, and `price.cex.fresh` once updates resume. Markets come from the config
  * service's enabled `cex` markets documents (the paper venue's BTC/USDT and ETH/USDT when there
  * are none) and follow `config.changed` without a restart.
@@ -16,9 +18,11 @@ import { StalenessTracker, type BackoffOptions } from "../lib/feeds";
 import {
   DEFAULT_FEED_MARKETS,
   FeedWatcher,
+  LivenessAnnouncer,
   PAPER_VENUE,
   TopOfBookCoalescer,
   buildPriceUpdate,
+  depthOf,
   createCcxtSource,
   createFeedClient,
   createPaperSource,
@@ -48,6 +52,10 @@ export interface CexPriceFeedSettings {
   staleCheckIntervalMs: number;
   /** At most one `price.cex.updated` per market per this many ms (bursts coalesced); 0 = every change. */
   minIntervalMs: number;
+  /** Levels per side carried by `price.cex.updated` (`bids`, `asks`), taken when it is sent; 0 = the top only. */
+  depthLevels: number;
+  /** How often `price.cex.alive` tells that a market whose top did not change was heard from (lib/price-feed/liveness.ts); 0 = never. */
+  aliveIntervalMs: number;
   /** REST polling period for exchanges without a websocket order book. */
   pollIntervalMs: number;
   /** Polling period of the paper venue's book through `cex.orderBook` when the cex service runs on another node. */
@@ -70,6 +78,8 @@ export const DEFAULT_CEX_PRICE_FEED_SETTINGS: CexPriceFeedSettings = {
   staleThresholdMs: 5_000,
   staleCheckIntervalMs: 0,
   minIntervalMs: 0,
+  aliveIntervalMs: 1_000,
+  depthLevels: 5,
   pollIntervalMs: 2_000,
   paperPollIntervalMs: 100,
   cacheTtlSeconds: 60,
@@ -87,6 +97,10 @@ const SYMBOL_PART = { type: "string", min: 1, max: 32, pattern: /^[A-Za-z0-9]+$/
 interface Feed {
   market: FeedMarket;
   watcher: FeedWatcher;
+  /** false while the last book had an empty side: no price holds, so no liveness is announced */
+  hasTop: boolean;
+  /** the last book delivered (its depth goes out with the next event) */
+  lastBook: SourceBook | null;
 }
 
 interface FeedVars {
@@ -94,10 +108,14 @@ interface FeedVars {
   /** markets that could not be started (unknown exchange, client failure) */
   failed: Map<string, { market: FeedMarket; error: string }>;
   clients: Map<string, Promise<BookClient>>;
+  /** sandbox / marketType per exchange from the markets documents, applied when a client opens. */
+  venueSettings: Map<string, Record<string, unknown>>;
   paperHeld: boolean;
   tracker: StalenessTracker;
   coalescer: TopOfBookCoalescer;
   latestLocal: Map<string, CexPriceUpdate>;
+  liveness: LivenessAnnouncer;
+  aliveTimer: NodeJS.Timeout | null;
   staleTimer: NodeJS.Timeout | null;
   retryTimer: NodeJS.Timeout | null;
   removeGuard: (() => void) | null;
@@ -115,6 +133,7 @@ interface FeedMethods {
   releaseClient(exchange: string): Promise<void>;
   publish(update: CexPriceUpdate): void;
   checkStale(): void;
+  announceAlive(): void;
 }
 
 type LatestParams = { exchange: string; symbol?: string; base?: string; quote?: string };
@@ -198,6 +217,10 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
           this.logger.warn(`config.list failed (${(err as Error).message}); watching the default markets until it answers`);
           docs = [];
         }
+        for (const doc of docs as Array<{ body?: { venue?: string; kind?: string; sandbox?: boolean; marketType?: string } }>) {
+          const b = doc.body;
+          if (b?.kind === "cex" && b.venue) this.venueSettings.set(b.venue, { ...(b.sandbox !== undefined ? { sandbox: b.sandbox } : {}), ...(b.marketType ? { marketType: b.marketType } : {}) });
+        }
         const desired = feedMarkets(docs as Parameters<typeof feedMarkets>[0], this.settings.defaultMarkets);
         const current = [...this.feeds.values()].map((f) => f.market).concat([...this.failed.values()].map((f) => f.market));
         const { add, remove } = diffMarkets(current, desired);
@@ -229,11 +252,14 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
           onBook: (book, receivedAt) => {
             this.tracker.record(key, receivedAt);
             const update = buildPriceUpdate(market.exchange, market.symbol, book, receivedAt);
+            feed.hasTop = update !== null;
+            feed.lastBook = book;
             if (update) this.coalescer.offer(update);
           },
           onLog: ({ level, message }) => this.logger[level](message),
         });
-        this.feeds.set(key, { market, watcher });
+        const feed: Feed = { market, watcher, hasTop: false, lastBook: null };
+        this.feeds.set(key, feed);
         this.tracker.watch(key, Date.now());
         watcher.start();
       },
@@ -247,6 +273,7 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
         await feed.watcher.stop();
         this.tracker.unwatch(key);
         this.coalescer.remove(market.exchange, market.symbol);
+        this.liveness.forget(market.exchange, market.symbol);
         this.latestLocal.delete(key);
         if (![...this.feeds.values()].some((f) => f.market.exchange === market.exchange)) await this.releaseClient(market.exchange);
       },
@@ -274,7 +301,8 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
       client(exchange) {
         let client = this.clients.get(exchange);
         if (!client) {
-          client = createFeedClient(exchange, this.settings.exchangeOverrides[exchange] ?? {});
+          // The markets document's sandbox / marketType win, as on the cex service's clients.
+          client = createFeedClient(exchange, { ...(this.settings.exchangeOverrides[exchange] ?? {}), ...(this.venueSettings.get(exchange) ?? {}) });
           this.clients.set(exchange, client);
           client.catch(() => this.clients.delete(exchange));
         }
@@ -295,11 +323,32 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
 
       publish(update) {
         const key = marketKey(update.exchange, update.symbol);
+        // Depth only for events that go out (the top changed), not for every book received.
+        const book = this.settings.depthLevels > 0 ? this.feeds.get(key)?.lastBook : null;
+        if (book) {
+          try {
+            Object.assign(update, depthOf(book, this.settings.depthLevels));
+          } catch (err) {
+            this.logger.debug(`${key}: depth not attached: ${(err as Error).message}`);
+          }
+        }
         this.latestLocal.set(key, update);
         this.broker.cacher
           ?.set(latestCacheKey(update.exchange, update.symbol), update, this.settings.cacheTtlSeconds)
           .catch((err: Error) => this.logger.warn(`cacher write for ${key} failed: ${err.message}`));
         void Promise.resolve(this.broker.broadcast("price.cex.updated", update)).catch((err: Error) => this.logger.warn(`price.cex.updated not emitted: ${err.message}`));
+      },
+
+      announceAlive() {
+        const activity = [...this.feeds.entries()].filter(([, f]) => f.hasTop).map(([key, f]) => ({
+          exchange: f.market.exchange,
+          symbol: f.market.symbol,
+          lastMessageAt: f.watcher.lastMessageAt,
+          lastPublishedAt: this.latestLocal.get(key)?.receivedAt ?? null,
+        }));
+        for (const alive of this.liveness.due(activity)) {
+          void Promise.resolve(this.broker.broadcast("price.cex.alive", alive)).catch(() => undefined);
+        }
       },
 
       checkStale() {
@@ -321,10 +370,13 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
       this.feeds = new Map();
       this.failed = new Map();
       this.clients = new Map();
+      this.venueSettings = new Map();
       this.paperHeld = false;
       this.tracker = new StalenessTracker({ thresholdMs: this.settings.staleThresholdMs });
       this.coalescer = new TopOfBookCoalescer({ minIntervalMs: this.settings.minIntervalMs, emit: (update) => this.publish(update) });
       this.latestLocal = new Map();
+      this.liveness = new LivenessAnnouncer();
+      this.aliveTimer = null;
       this.staleTimer = null;
       this.retryTimer = null;
       this.removeGuard = null;
@@ -341,13 +393,19 @@ export default function createCexPriceFeedService(env: RuntimeEnv, overrides: Pa
       const every = this.settings.staleCheckIntervalMs > 0 ? this.settings.staleCheckIntervalMs : Math.min(1_000, Math.max(50, Math.floor(threshold / 4)));
       this.staleTimer = setInterval(() => this.checkStale(), every);
       this.staleTimer.unref();
+      if (this.settings.aliveIntervalMs > 0) {
+        this.aliveTimer = setInterval(() => this.announceAlive(), this.settings.aliveIntervalMs);
+        this.aliveTimer.unref();
+      }
     },
 
     async stopped() {
       this.stopping = true;
       if (this.staleTimer) clearInterval(this.staleTimer);
+      if (this.aliveTimer) clearInterval(this.aliveTimer);
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.staleTimer = null;
+      this.aliveTimer = null;
       this.retryTimer = null;
       await this.chain;
       await Promise.all([...this.feeds.values()].map((f) => f.watcher.stop()));

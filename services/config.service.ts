@@ -14,6 +14,7 @@ import { validateDocument } from "../lib/config/validate";
 import { CONFIG_TABLE, configColumns, configMigrations } from "../lib/db/schemas/config";
 import { conflict, forbidden, notFound } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
+import { jsonAnswer } from "../lib/runtime/json-stream";
 import { createDbMixin } from "../mixins/db.mixin";
 
 interface DocumentRow {
@@ -42,9 +43,11 @@ const ADMIN_KINDS: ConfigKind[] = ["risk", "alerts", "notifications"];
 
 const KIND = { type: "enum", values: CONFIG_KIND_NAMES } as const;
 const VERSION = { type: "number", integer: true, positive: true, convert: true } as const;
+/** The version the writer last read (0: the document must not exist yet); a write to any other version is refused. */
+const EXPECTED_VERSION = { type: "number", integer: true, min: 0, max: 2 ** 31 - 1, optional: true, convert: true } as const;
 
 type Meta = { user?: Principal };
-type Params = { kind: ConfigKind; name: string };
+type Params = { kind: ConfigKind; name: string; expectedVersion?: number };
 
 interface ConfigVars {
   adapter: { model: ModelStatic<Model> };
@@ -52,8 +55,9 @@ interface ConfigVars {
 
 interface ConfigMethods {
   latest(kind: ConfigKind, name: string): Promise<DocumentRow | null>;
-  append(ctx: Context<unknown, Meta>, row: Omit<DocumentRow, "version" | "created_at" | "author">): Promise<ConfigDocument>;
+  append(ctx: Context<unknown, Meta>, row: Omit<DocumentRow, "version" | "created_at" | "author">, expectedVersion?: number): Promise<ConfigDocument>;
   requireWriter(ctx: Context<unknown, Meta>, kind: ConfigKind): void;
+  checkKeyId(ctx: Context<unknown, Meta>, body: Record<string, unknown>): Promise<void>;
 }
 
 function toDocument(row: DocumentRow): ConfigDocument {
@@ -75,6 +79,11 @@ function validated(kind: ConfigKind, body: unknown): Record<string, unknown> {
     throw new Errors.ValidationError(`Invalid ${kind} document: ${result.errors.map((e) => e.message).join(" ")}`, "VALIDATION_ERROR", result.errors);
   }
   return result.value;
+}
+
+/** Whether a stored version is the write `row` by `author` (same body, comment and author). */
+function sameWrite(stored: DocumentRow, row: Pick<DocumentRow, "body" | "comment">, author: string | null): boolean {
+  return stored.body === row.body && stored.comment === row.comment && stored.author === author;
 }
 
 export default function createConfigService(env: RuntimeEnv): ServiceSchema {
@@ -127,11 +136,14 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         rest: "PUT /:kind/:name",
         role: "trader",
         summary: "Write a new version of a document; refused with the wrong fields if it does not pass its schema",
-        params: { kind: KIND, name: CONFIG_NAME_RULE, body: { type: "object" }, comment: { type: "string", max: 500, optional: true } },
+        description: "With expectedVersion (the version last read, 0 for a new document) the write applies only on that version: a repeat of a write already applied returns it, any other change in between is a 409. Only such writes are retried after a timeout.",
+        idempotencyKey: "expectedVersion",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, body: { type: "object" }, comment: { type: "string", max: 500, optional: true }, expectedVersion: EXPECTED_VERSION },
         async handler(ctx: Context<Params & { body: unknown; comment?: string }, Meta>) {
           this.requireWriter(ctx, ctx.params.kind);
           const body = validated(ctx.params.kind, ctx.params.body);
-          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: JSON.stringify(body), comment: ctx.params.comment ?? null });
+          if (ctx.params.kind === "markets") await this.checkKeyId(ctx, body);
+          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: JSON.stringify(body), comment: ctx.params.comment ?? null }, ctx.params.expectedVersion);
         },
       },
 
@@ -142,7 +154,8 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         async handler(ctx: Context<Params>) {
           const rows = (await this.adapter.model.findAll({ where: { kind: ctx.params.kind, name: ctx.params.name }, order: [["version", "DESC"]], raw: true })) as unknown as DocumentRow[];
           if (rows.length === 0) throw notFound(`Config document ${ctx.params.kind}/${ctx.params.name}`);
-          return rows.map(toDocument);
+          // Every version is kept, each up to BODY_LIMIT: possibly past one transporter message.
+          return jsonAnswer(ctx, rows.map(toDocument));
         },
       },
 
@@ -150,7 +163,8 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         rest: "POST /:kind/:name/rollback",
         role: "trader",
         summary: "Make an earlier version active again (recorded as a new version)",
-        params: { kind: KIND, name: CONFIG_NAME_RULE, version: VERSION },
+        idempotencyKey: "expectedVersion",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, version: VERSION, expectedVersion: EXPECTED_VERSION },
         async handler(ctx: Context<Params & { version: number }, Meta>) {
           const { kind, name, version } = ctx.params;
           this.requireWriter(ctx, kind);
@@ -158,7 +172,7 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
           if (!target) throw notFound(`Config document ${kind}/${name} version ${version}`);
           // The old body must still pass today's schema before it becomes active again.
           const body = target.body === null ? null : JSON.stringify(validated(kind, JSON.parse(target.body)));
-          return this.append(ctx, { kind, name, body, comment: `rollback to version ${version}` });
+          return this.append(ctx, { kind, name, body, comment: `rollback to version ${version}` }, ctx.params.expectedVersion);
         },
       },
 
@@ -166,17 +180,47 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         rest: "DELETE /:kind/:name",
         role: "trader",
         summary: "Remove a document (its history is kept)",
-        params: { kind: KIND, name: CONFIG_NAME_RULE },
+        idempotencyKey: "expectedVersion",
+        params: { kind: KIND, name: CONFIG_NAME_RULE, expectedVersion: EXPECTED_VERSION },
         async handler(ctx: Context<Params, Meta>) {
           this.requireWriter(ctx, ctx.params.kind);
           const current = await this.latest(ctx.params.kind, ctx.params.name);
+          const expected = ctx.params.expectedVersion;
+          // A repeat of a removal already applied answers it again.
+          if (current && expected !== undefined && current.version === expected + 1 && current.body === null && current.author === (ctx.meta.user?.username ?? null)) return toDocument(current);
           if (!current || current.body === null) throw notFound(`Config document ${ctx.params.kind}/${ctx.params.name}`);
-          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: null, comment: "removed" });
+          return this.append(ctx, { kind: ctx.params.kind, name: ctx.params.name, body: null, comment: "removed" }, expected);
         },
       },
     },
 
     methods: {
+      /**
+       * A markets document naming a keystore entry that does not exist (or holds the wrong kind
+       * of key) is refused now, not when the venue is first traded. Only ids and kinds are read
+       * (keys.list); while the keystore cannot be asked (locked, not running) the document is
+       * accepted and the cex service reports the missing key on first use.
+       */
+      async checkKeyId(ctx, body) {
+        const keyId = body.keyId;
+        if (typeof keyId !== "string") return;
+        let entries: Array<{ id: string; kind: string; exchange?: string }>;
+        try {
+          entries = await ctx.call("keys.list", {}, { retries: 0 });
+        } catch (err) {
+          this.logger.warn(`markets document names keyId ${keyId}, not checked: the keystore cannot be asked (${(err as Error).message})`);
+          return;
+        }
+        const entry = entries.find((e) => e.id === keyId);
+        const fail = (message: string) => {
+          throw new Errors.ValidationError(`Invalid markets document: ${message}`, "VALIDATION_ERROR", [{ field: "keyId", message, type: "keyId" }]);
+        };
+        if (!entry) fail(`The 'keyId' field names keystore entry "${keyId}", which does not exist (add it with keys.add first).`);
+        const want = body.kind === "dex" ? "evm" : "cex";
+        if (entry!.kind !== want) fail(`The 'keyId' field names keystore entry "${keyId}", which holds a ${entry!.kind} key, not a ${want} key.`);
+        if (want === "cex" && entry!.exchange && entry!.exchange !== body.venue) fail(`The 'keyId' field names keystore entry "${keyId}", a key for ${entry!.exchange}, not for ${String(body.venue)}.`);
+      },
+
       async latest(kind, name) {
         return (await this.adapter.model.findOne({ where: { kind, name }, order: [["version", "DESC"]], raw: true })) as DocumentRow | null;
       },
@@ -189,9 +233,17 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         }
       },
 
-      async append(ctx, row) {
+      async append(ctx, row, expectedVersion) {
+        const author = ctx.meta.user?.username ?? null;
         const previous = await this.latest(row.kind, row.name);
-        const version = (previous?.version ?? 0) + 1;
+        const current = previous?.version ?? 0;
+        if (expectedVersion !== undefined && current !== expectedVersion) {
+          // The version after the expected one is this very write when a repeat (a retry after a
+          // timeout) finds it already applied: answer it again instead of writing it twice.
+          if (previous && current === expectedVersion + 1 && sameWrite(previous, row, author)) return toDocument(previous);
+          throw conflict(`Config document ${row.kind}/${row.name} is at version ${current}, not the expected ${expectedVersion}: read it again`, { field: "expectedVersion", version: current });
+        }
+        const version = current + 1;
         try {
           const created = await this.adapter.model.create({ ...row, version, author: ctx.meta.user?.username ?? null, created_at: new Date() });
           const document = toDocument(created.get({ plain: true }) as DocumentRow);
@@ -203,7 +255,12 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
           await ctx.broadcast("config.changed", document);
           return document;
         } catch (err) {
-          if (err instanceof UniqueConstraintError) throw conflict(`Config document ${row.kind}/${row.name} was changed concurrently; retry`, { version });
+          if (err instanceof UniqueConstraintError) {
+            // A concurrent repeat of this write won the version: answer it.
+            const winner = expectedVersion === undefined ? null : await this.latest(row.kind, row.name);
+            if (winner && winner.version === version && sameWrite(winner, row, author)) return toDocument(winner);
+            throw conflict(`Config document ${row.kind}/${row.name} was changed concurrently; retry`, { version });
+          }
           throw err;
         }
       },

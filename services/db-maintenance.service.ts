@@ -6,7 +6,8 @@
  * `db.stats.reported` event for the monitoring service), and backups (pg_dump or
  * SQLite `VACUUM INTO`) under DATA_DIR/backups.
  *
- * MAINTENANCE_CRON (default "0 3 * * *", UTC; "off" disables) runs retention, then
+ * MAINTENANCE_CRON (default "0 3 * * *", UTC; "off" disables; with several ops replicas only the
+ * one that takes the `scheduled-run` lease for that run does it, lib/lease) runs retention, then
  * VACUUM/ANALYZE, then stats; each run's results are logged. RETENTION_DAYS (default
  * 30) is the default age kept. Connection URLs never appear in logs or errors.
  */
@@ -16,7 +17,7 @@ import { Errors, type Context, type ServiceSchema, type ServiceSettingSchema } f
 import type { Sequelize } from "sequelize";
 import { acquireSequelize, releaseSequelize } from "../lib/db/connection";
 import type { Migration } from "../lib/db/migrations";
-import { invalid } from "../lib/errors";
+import { conflict, invalid } from "../lib/errors";
 import {
   applyRetention,
   backupDatabase,
@@ -34,6 +35,7 @@ import {
   type RetentionRule,
   type VacuumResult,
 } from "../lib/maintenance";
+import { createLeaseStore, type LeaseStore } from "../lib/lease";
 import { DB_METRICS, maskMessage, METRIC, registerMetrics, type MetricSink } from "../lib/monitoring";
 import type { RuntimeEnv } from "../lib/runtime/env";
 
@@ -59,6 +61,10 @@ interface Vars {
   sequelize: Sequelize;
   job: Cron | null;
   running: Promise<MaintenanceRun> | null;
+  /** When the backup in progress on this node started (one at a time). */
+  backupStartedAt: Date | null;
+  /** With a transporter: the `scheduled-run` lease, so one replica does each scheduled run. */
+  runLeases: LeaseStore | null;
 }
 
 interface Methods {
@@ -125,7 +131,8 @@ export default function createDbMaintenanceService(env: RuntimeEnv, overrides: P
         rest: "POST /retention",
         role: "admin",
         summary: "Delete rows older than the retention (final orders, ticks, order updates, resolved alerts); fills and PnL are kept",
-        params: { days: { type: "number", integer: true, positive: true, optional: true, convert: true } },
+        // At most a century: older cutoffs are not dates (2^64 days gave "Invalid time value", a 500).
+        params: { days: { type: "number", integer: true, positive: true, max: 36_500, optional: true, convert: true } },
         async handler(ctx: Context<{ days?: number }>) {
           try {
             const tables = await applyRetention(this.sequelize, settings.retentionRules, ctx.params.days ?? settings.retentionDays);
@@ -167,9 +174,11 @@ export default function createDbMaintenanceService(env: RuntimeEnv, overrides: P
       backup: {
         rest: "POST /backup",
         role: "admin",
-        summary: "Back up the database to DATA_DIR/backups (pg_dump on PostgreSQL, VACUUM INTO on SQLite)",
+        summary: "Back up the database to DATA_DIR/backups (pg_dump on PostgreSQL, VACUUM INTO on SQLite); 409 while one is in progress",
         params: {},
         async handler() {
+          if (this.backupStartedAt) throw conflict(`A backup is already in progress (started ${this.backupStartedAt.toISOString()}); try again when it has finished`, { reason: "BACKUP_IN_PROGRESS", startedAt: this.backupStartedAt.toISOString() });
+          this.backupStartedAt = new Date();
           try {
             const result = await backupDatabase(this.sequelize, env.database, settings.backupDir, { pgDump: settings.pgDump });
             this.logger.info(`backup written: ${result.file} (${result.bytes} bytes)`);
@@ -177,6 +186,8 @@ export default function createDbMaintenanceService(env: RuntimeEnv, overrides: P
           } catch (err) {
             if (err instanceof BackupUnavailableError) throw new MoleculerError(`Backup unavailable: ${err.message}`, 503, "BACKUP_UNAVAILABLE", { reason: err.message });
             throw new MoleculerError(`Backup failed: ${maskMessage((err as Error).message)}`, 500, "BACKUP_FAILED");
+          } finally {
+            this.backupStartedAt = null;
           }
         },
       },
@@ -229,19 +240,38 @@ export default function createDbMaintenanceService(env: RuntimeEnv, overrides: P
     created() {
       this.job = null;
       this.running = null;
+      this.backupStartedAt = null;
+      this.runLeases = null;
       if (this.broker.isMetricsEnabled()) registerMetrics(this.broker.metrics as unknown as MetricSink, DB_METRICS);
     },
 
     async started() {
       this.sequelize = acquireSequelize(env.database);
       if (settings.cron !== null) {
+        if (env.transporter !== null) this.runLeases = createLeaseStore(env, `${env.namespace}:db-maintenance`);
+        // Held, never released, for half the period between runs (at most an hour): a replica whose
+        // timer fires a moment later finds it taken; by the next run it has expired.
+        let leaseTtlMs = 3_600_000;
         this.job = new Cron(settings.cron, { timezone: "Etc/UTC", protect: true }, async () => {
           try {
+            if (this.runLeases) {
+              const lease = await this.runLeases.acquire("scheduled-run", this.broker.nodeID, leaseTtlMs).catch((err: Error) => {
+                // Repeating a run is harmless, missing every run is not: run when the store cannot tell.
+                this.logger.warn(`scheduled maintenance lease unavailable (${maskMessage(err.message)}): running anyway`);
+                return { owner: this.broker.nodeID };
+              });
+              if (lease?.owner !== this.broker.nodeID) {
+                this.logger.debug("scheduled maintenance done by another replica this time");
+                return;
+              }
+            }
             await this.runScheduled();
           } catch (err) {
             this.logger.error(`scheduled maintenance failed: ${maskMessage((err as Error).message)}`);
           }
         });
+        const [next, after] = this.job.nextRuns(2);
+        if (next && after) leaseTtlMs = Math.max(1, Math.min(3_600_000, Math.floor((after.getTime() - next.getTime()) / 2)));
         this.logger.info(`maintenance scheduled "${settings.cron}" (UTC), next ${this.job.nextRun()?.toISOString() ?? "never"}`);
       }
     },
@@ -250,6 +280,8 @@ export default function createDbMaintenanceService(env: RuntimeEnv, overrides: P
       this.job?.stop();
       this.job = null;
       await this.running?.catch(() => undefined);
+      await this.runLeases?.close().catch(() => undefined);
+      this.runLeases = null;
       if (this.sequelize) await releaseSequelize(this.sequelize);
     },
   };

@@ -13,6 +13,7 @@ import {
   type ConfigDexMarket, type DexPool, type Quote, type TradeParams,
 } from "../lib/dex";
 import { ERC20_ABI } from "../lib/wallet";
+import { pendingAnswer } from "../lib/wallet/wait-budget";
 import { Contract, getAddress } from "ethers";
 import { invalid, unavailable } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
@@ -100,6 +101,7 @@ export default function createDexService(env: RuntimeEnv, overrides: Partial<Dex
       },
       quote: {
         rest: "POST /quote",
+        idempotent: true,
         role: "viewer",
         summary: "Quote exact-in (amountIn) or exact-out (amountOut) on a pool, or the best matching pool; expires after quoteTtlMs",
         params: TRADE,
@@ -113,6 +115,8 @@ export default function createDexService(env: RuntimeEnv, overrides: Partial<Dex
         rest: "POST /swap",
         role: "trader",
         summary: "Swap a stored quote (quoteId) or a fresh one, with a slippage bound and deadline; approve=true approves the exact amount first",
+        description: "Never retried. A transaction not mined within the call's time is answered 202 with status pending (or unknown), its hash and nonce: follow it with GET /wallet/tx/{hash}/status rather than swapping again.",
+        idempotent: false,
         params: {
           ...TRADE,
           tokenIn: { ...TOKEN, optional: true },
@@ -194,19 +198,21 @@ export default function createDexService(env: RuntimeEnv, overrides: Partial<Dex
             });
           }
           const data = token.interface.encodeFunctionData("approve", [plan.router, plan.maxAmountIn]);
-          const rec = (await ctx.call("wallet.sendTx", { account: from, to: q.tokenIn.address, data, kind: "approve", wait: true, timeoutMs: this.settings.txTimeoutMs })) as { hash: string; status: string; reason?: string };
+          const rec = (await this.sendTx(ctx, { account: from, to: q.tokenIn.address, data, kind: "approve", wait: true, timeoutMs: this.settings.txTimeoutMs })) as { hash: string; status: string; reason?: string; from: string; nonce: number };
+          if (rec.status === "pending" || rec.status === "unknown") return this.notMinedYet(ctx, rec, `approval of ${q.tokenIn.symbol} (the swap is not sent)`, bounds);
           if (rec.status !== "confirmed") throw new DexError("TX_REVERTED", `approval ${rec.hash} failed: ${rec.reason ?? rec.status}`, { hash: rec.hash });
           approval = { hash: rec.hash, amount: formatAmount(plan.maxAmountIn, q.tokenIn.decimals), spender: plan.router };
         }
 
-        let rec: { hash: string; status: string; reason?: string; blockNumber?: number; gasUsed?: string; nonce: number };
+        let rec: { hash: string; status: string; reason?: string; blockNumber?: number; gasUsed?: string; nonce: number; from: string };
         try {
-          rec = (await ctx.call("wallet.sendTx", { account: from, to: plan.router, data: plan.data, wait: true, timeoutMs: this.settings.txTimeoutMs })) as typeof rec;
+          rec = (await this.sendTx(ctx, { account: from, to: plan.router, data: plan.data, wait: true, timeoutMs: this.settings.txTimeoutMs })) as typeof rec;
         } catch (err) {
           const e = err as { type?: string; data?: { reason?: string } };
           if (e.type === "TX_REVERTED") throw await this.revertFor(e.data?.reason ?? "execution reverted", deadline, bounds);
           throw err;
         }
+        if (rec.status === "pending" || rec.status === "unknown") return this.notMinedYet(ctx, rec, "swap", bounds);
         if (rec.status !== "confirmed") throw await this.revertFor(rec.reason ?? "execution reverted", deadline, { ...bounds, hash: rec.hash }, rec.blockNumber);
         const receipt = await chain.provider.getTransactionReceipt(rec.hash);
         const settled = settledAmounts(receipt?.logs ?? [], q, from, recipient);
@@ -219,6 +225,22 @@ export default function createDexService(env: RuntimeEnv, overrides: Partial<Dex
           quoted: { amountIn: q.amountIn, amountOut: q.amountOut, blockNumber: q.blockNumber },
           approval, ...bounds,
         };
+      },
+
+      /** wallet.sendTx; when the wallet gives no answer in time the transaction's fate is unknown: say so, never send again. */
+      async sendTx(this: DexVars, ctx: Context, params: Record<string, unknown>): Promise<unknown> {
+        try {
+          return await ctx.call("wallet.sendTx", params);
+        } catch (err) {
+          if (!(err instanceof Errors.RequestTimeoutError)) throw err;
+          throw new Errors.MoleculerError(`The wallet did not answer in time: a transaction from ${String(params.account)} may have been sent. Find it with GET /api/v1/wallet/txs?account=${String(params.account)} before trying again`, 504, "TX_STATUS_UNKNOWN", { account: params.account, reconcile: { action: "wallet.txs", params: { account: params.account } } });
+        }
+      },
+
+      /** The answer of a swap whose transaction is sent but not mined within the call's time (HTTP 202). */
+      notMinedYet(this: DexVars, ctx: Context, rec: { hash: string; from: string; nonce: number; status: string }, step: string, bounds: Record<string, unknown>) {
+        (ctx.meta as { $statusCode?: number }).$statusCode = 202;
+        return { ...pendingAnswer({ ...rec, status: rec.status as "pending" | "unknown" }, step), ...bounds };
       },
 
       /** A revert as a DexError; a bare revert mined after the deadline is DEADLINE_PASSED. */

@@ -60,6 +60,7 @@ export default function createFeeService(_env: RuntimeEnv): ServiceSchema {
 
       estimate: {
         rest: "POST /estimate",
+        idempotent: true,
         summary: "Fee of a prospective trade: notional × maker or taker rate, in base or quote as the market's feeSide says",
         params: {
           exchange: EXCHANGE,
@@ -89,6 +90,7 @@ export default function createFeeService(_env: RuntimeEnv): ServiceSchema {
 
       estimateRoute: {
         rest: "POST /route",
+        idempotent: true,
         summary: "Cost of a route in quote currency: CEX legs (trading fee; rate looked up unless given) and DEX legs (pool fee + gas units × gas price × native price)",
         params: {
           legs: { type: "array", min: 1, max: 20, items: { type: "object" } },

@@ -20,6 +20,7 @@ import createMonitoringService from "./monitoring.service";
 import createDbMaintenanceService from "./db-maintenance.service";
 import createArbitrageService from "./arbitrage.service";
 import createMarketMakerService from "./market-maker.service";
+import createBacktestService from "./backtest.service";
 
 export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => ServiceSchema> = {
   api: createApiService,
@@ -40,6 +41,7 @@ export const SERVICE_FACTORIES: Record<ServiceName, (env: RuntimeEnv) => Service
   "db-maintenance": createDbMaintenanceService,
   arbitrage: createArbitrageService,
   "market-maker": createMarketMakerService,
+  backtest: createBacktestService,
 };
 
 export function createNode(env: RuntimeEnv, overrides: Partial<ConstructorParameters<typeof ServiceBroker>[0]> = {}): ServiceBroker {

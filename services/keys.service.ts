@@ -109,6 +109,7 @@ export default function createKeysService(env: RuntimeEnv): ServiceSchema {
 
       reveal: {
         visibility: "public",
+        idempotent: true,
         params: { id: { type: "string", min: 1, max: 64 } },
         async handler(ctx: Context<{ id: string }>) {
           const caller = ctx.caller?.split(".").pop() ?? "";

@@ -16,12 +16,13 @@ import { Errors } from "moleculer";
 import { acquireChain, releaseChain, type ChainHandle } from "../lib/chain";
 import { invalid, notFound, unavailable } from "../lib/errors";
 import {
-  LiquidityClient, LiquidityError, type TxSender, beginRecenter, evaluatePolicy, initialMemory, recenterDone, recenterFailed, recenterReopening, validatePolicyParams,
+  LiquidityClient, LiquidityError, type TxSender, currentWaitMs, withWaitDeadline, beginRecenter, evaluatePolicy, initialMemory, recenterDone, recenterFailed, recenterReopening, validatePolicyParams,
   type PolicyDecision, type PolicyMemory, type RangePolicyParams,
 } from "../lib/liquidity";
 import type { RuntimeEnv } from "../lib/runtime/env";
 import { WalletError, type EvmWallet, type TxKind, type TxRecord } from "../lib/wallet";
 import { toMoleculerError as walletToMoleculer } from "./wallet.service";
+import { pendingAnswer, waitBudgetMs, type DeadlineCarrier } from "../lib/wallet/wait-budget";
 
 export interface LiquiditySettings extends ServiceSettingSchema {
   confirmations: number;
@@ -92,7 +93,7 @@ export function toMoleculerError(err: unknown): Error {
  */
 export class BrokerSender implements TxSender {
   private readonly mined = new Map<string, TxRecord>();
-  constructor(private readonly broker: { call(action: string, params: unknown): Promise<unknown> }, private readonly held: Array<{ address: string; label: string }>, private readonly timeoutMs: number) {}
+  constructor(private readonly broker: { call(action: string, params: unknown, opts?: { timeout?: number }): Promise<unknown> }, private readonly held: Array<{ address: string; label: string }>, private readonly timeoutMs: number) {}
 
   resolve(account: string): string {
     const a = this.held.find((h) => h.label === account || h.address.toLowerCase() === account.toLowerCase());
@@ -102,10 +103,12 @@ export class BrokerSender implements TxSender {
 
   async send(account: string, req: { to: string; value?: bigint; data?: string; gasLimit?: bigint }, kind: TxKind = "call"): Promise<TxRecord> {
     try {
+      // The wallet answers a pending record when the wait ends, before this call's own deadline.
+      const waitMs = currentWaitMs(this.timeoutMs);
       const rec = (await this.broker.call("wallet.sendTx", {
         account, to: req.to, data: req.data ?? "0x", value: req.value?.toString(), gasLimit: req.gasLimit?.toString(),
-        kind: kind === "approve" ? "approve" : "call", wait: true, timeoutMs: this.timeoutMs,
-      })) as TxRecord;
+        kind: kind === "approve" ? "approve" : "call", wait: true, timeoutMs: Math.max(1, Math.floor(waitMs * 0.7)),
+      }, { timeout: Math.max(1000, waitMs) })) as TxRecord;
       this.mined.set(rec.hash, rec);
       if (this.mined.size > 1000) this.mined.delete(this.mined.keys().next().value as string);
       return rec;
@@ -145,6 +148,7 @@ type This = {
   runPolicies(pool?: string): Promise<void>;
   checkPolicy(rec: PolicyRecord): Promise<void>;
   publicPolicy(rec: PolicyRecord): unknown;
+  budgeted<T>(ctx: Context, fn: () => Promise<T>): Promise<T>;
 };
 
 export default function createLiquidityService(env: RuntimeEnv, overrides: Partial<LiquiditySettings> = {}): ServiceSchema {
@@ -158,7 +162,13 @@ export default function createLiquidityService(env: RuntimeEnv, overrides: Parti
 
     hooks: {
       error: {
-        "*"(_ctx: Context, err: Error) {
+        "*"(ctx: Context, err: Error) {
+          if (err instanceof LiquidityError && err.code === "TX_PENDING") {
+            // Sent, not mined within the call's time: 202 with the hash to follow, never a repeat.
+            (ctx.meta as { $statusCode?: number }).$statusCode = 202;
+            const d = err.data as { hash: string; nonce: number; from: string; status: "pending" | "unknown"; step: string };
+            return pendingAnswer(d, d.step);
+          }
           throw toMoleculerError(err);
         },
       },
@@ -168,30 +178,33 @@ export default function createLiquidityService(env: RuntimeEnv, overrides: Parti
       v2Add: {
         rest: "POST /v2/add",
         role: "trader",
+        idempotent: false,
         summary: "Add liquidity to a Uniswap V2 pair (mins from a simulation less slippageBps, or explicit)",
         params: {
           account: ACCOUNT, tokenA: TOKEN, tokenB: TOKEN, amountA: AMOUNT, amountB: AMOUNT,
           slippageBps: BPS, amountAMin: OPT_AMOUNT, amountBMin: OPT_AMOUNT, deadlineSec: { type: "number", integer: true, positive: true, optional: true, convert: true },
         },
         async handler(this: This, ctx: Context<any>) {
-          return (await this.liquidity()).v2Add(ctx.params);
+          return this.budgeted(ctx, async () => (await this.liquidity()).v2Add(ctx.params));
         },
       },
       v2Remove: {
         rest: "POST /v2/remove",
         role: "trader",
+        idempotent: false,
         summary: "Remove V2 liquidity (LP amount as a decimal string); approves the LP token to Router02",
         params: {
           account: ACCOUNT, tokenA: TOKEN, tokenB: TOKEN, liquidity: AMOUNT,
           slippageBps: BPS, amountAMin: OPT_AMOUNT, amountBMin: OPT_AMOUNT, deadlineSec: { type: "number", integer: true, positive: true, optional: true, convert: true },
         },
         async handler(this: This, ctx: Context<any>) {
-          return (await this.liquidity()).v2Remove(ctx.params);
+          return this.budgeted(ctx, async () => (await this.liquidity()).v2Remove(ctx.params));
         },
       },
       v3Mint: {
         rest: "POST /v3/positions",
         role: "trader",
+        idempotent: false,
         summary: "Mint a V3 position: range by ticks, by prices (tokenB per tokenA) or widthPct around the current price",
         params: {
           account: ACCOUNT, tokenA: TOKEN, tokenB: TOKEN, fee: { type: "number", integer: true, positive: true, convert: true },
@@ -207,7 +220,7 @@ export default function createLiquidityService(env: RuntimeEnv, overrides: Parti
           if (p.tickLower === undefined && p.priceLower === undefined && p.widthPct === undefined && p.tickWidth === undefined) {
             throw invalid("give a range: tickLower/tickUpper, priceLower/priceUpper, widthPct or tickWidth", "widthPct");
           }
-          const opened = await (await this.liquidity()).v3Mint(p);
+          const opened = await this.budgeted(ctx, async () => (await this.liquidity()).v3Mint(p));
           ctx.emit("liquidity.position.opened", opened);
           return opened;
         },
@@ -215,36 +228,40 @@ export default function createLiquidityService(env: RuntimeEnv, overrides: Parti
       v3Increase: {
         rest: "POST /v3/positions/:tokenId/increase",
         role: "trader",
+        idempotent: false,
         params: { account: ACCOUNT, tokenId: TOKEN_ID, amount0: AMOUNT, amount1: AMOUNT, slippageBps: BPS },
         async handler(this: This, ctx: Context<any>) {
-          return (await this.liquidity()).v3Increase(ctx.params);
+          return this.budgeted(ctx, async () => (await this.liquidity()).v3Increase(ctx.params));
         },
       },
       v3Decrease: {
         rest: "POST /v3/positions/:tokenId/decrease",
         role: "trader",
+        idempotent: false,
         summary: "Remove liquidity from a position (all unless liquidity or percent); tokens become collectable",
         params: { account: ACCOUNT, tokenId: TOKEN_ID, liquidity: { type: "string", pattern: /^\d+$/, optional: true }, percent: { type: "number", positive: true, max: 100, optional: true, convert: true }, slippageBps: BPS },
         async handler(this: This, ctx: Context<any>) {
-          return (await this.liquidity()).v3Decrease(ctx.params);
+          return this.budgeted(ctx, async () => (await this.liquidity()).v3Decrease(ctx.params));
         },
       },
       v3Collect: {
         rest: "POST /v3/positions/:tokenId/collect",
         role: "trader",
+        idempotent: false,
         summary: "Collect fees and decreased liquidity owed to a position",
         params: { account: ACCOUNT, tokenId: TOKEN_ID },
         async handler(this: This, ctx: Context<any>) {
-          return (await this.liquidity()).v3Collect(ctx.params);
+          return this.budgeted(ctx, async () => (await this.liquidity()).v3Collect(ctx.params));
         },
       },
       v3Close: {
         rest: "POST /v3/positions/:tokenId/close",
         role: "trader",
+        idempotent: false,
         summary: "Close a position: decrease all + collect + burn in one transaction",
         params: { account: ACCOUNT, tokenId: TOKEN_ID, slippageBps: BPS },
         async handler(this: This, ctx: Context<any>) {
-          const closed = pub(await (await this.liquidity()).v3Close(ctx.params));
+          const closed = pub(await this.budgeted(ctx, async () => (await this.liquidity()).v3Close(ctx.params)));
           this.policies.delete(ctx.params.tokenId);
           ctx.emit("liquidity.position.closed", closed);
           return closed;
@@ -337,6 +354,11 @@ export default function createLiquidityService(env: RuntimeEnv, overrides: Parti
     },
 
     methods: {
+      /** Runs a write with its transaction waits inside the caller's deadline (see lib/wallet/wait-budget). */
+      budgeted<T>(this: This, ctx: Context, fn: () => Promise<T>): Promise<T> {
+        return withWaitDeadline(waitBudgetMs(ctx as unknown as DeadlineCarrier, this.settings.txTimeoutMs, this.settings.txTimeoutMs), fn);
+      },
+
       async liquidity(this: This): Promise<LiquidityClient> {
         if (!this.chain) throw unavailable("liquidity is not connected to a chain yet");
         const mode = this.settings.signer;

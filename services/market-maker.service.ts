@@ -18,6 +18,10 @@
  * (lib/market-maker/snapshots.ts); a node (re)starting a bot applies only the fills booked
  * after it (lib/market-maker/store.ts).
  *
+ * Dead man's switch: while a bot quotes an exchange that has one (ccxt cancelAllOrdersAfter,
+ * `cex.cancelAllAfter`), this node keeps it armed (lib/market-maker/dead-man.ts), so a node that
+ * dies leaves no quotes resting past `deadManTimeoutMs`.
+ *
  * Kill switches: a bot's daily-loss or drawdown limit halts that bot (orders cancelled,
  * state `halted` persisted so no node restarts it, `alert.raised` on the durable bus);
  * `mm.killSwitch` halts every bot on every node and keeps them down until `mm.resume`.
@@ -37,14 +41,18 @@ import { FillAttribution } from "../lib/market-maker/fill-attribution";
 import { FillBook } from "../lib/market-maker/fill-book";
 import { FillSequence } from "../lib/market-maker/fill-sequence";
 import { BotSnapshots } from "../lib/market-maker/snapshots";
-import { cexMarketRules, cexVenue, hedgerFor, type Call } from "../lib/market-maker/venues";
+import { cexMarketRules, cexVenue, hedgerFor, liveFeeRates, type Call } from "../lib/market-maker/venues";
 import { botAlert } from "../lib/market-maker/alerts";
+import { DeadManSwitches } from "../lib/market-maker/dead-man";
 import { createStrategy, orderPolicyOf } from "../lib/strategies";
+import type { Level } from "../lib/strategies/types";
 import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
 import { MM_BOTS_TABLE, mmBotColumns, mmMigrations } from "../lib/db/schemas/market-maker";
 import type { WireFill } from "../lib/cex";
 import type { CexPriceUpdate } from "../lib/price-feed/events";
+import type { CexPriceAlive } from "../lib/price-feed/liveness";
 import { notFound } from "../lib/errors";
+import { DEMO_MARKET, DEMO_STRATEGY } from "../lib/market-maker/demo";
 import type { RuntimeEnv } from "../lib/runtime/env";
 import { createDbMixin, sequelizeOf } from "../mixins/db.mixin";
 
@@ -80,6 +88,8 @@ interface Vars {
   attribution: FillAttribution;
   fillBook: FillBook;
   leases: LeaseStore;
+  /** The exchanges' dead man's switches, armed while bots quote there from this node. */
+  deadMan: DeadManSwitches;
   runners: Map<string, Runner>;
   /** `venue|symbol` → runners quoting that CEX market, and runners using it as their reference (rebuilt with `runners`). */
   byMarket: Map<string, Runner[]>;
@@ -109,21 +119,11 @@ interface Methods {
 }
 
 
+/** An event's depth as numbers for the strategies (undefined: the event carries the top only). */
+const levelsOf = (levels: Array<[string, string]> | undefined): Level[] | undefined => (levels && levels.length > 0 ? levels.map(([p, a]): Level => [Number(p), Number(a)]) : undefined);
+
 const BOT = { type: "string", min: 1, max: 64, pattern: /^[a-zA-Z0-9_.-]+$/ } as const;
 const KILL_KEY = "kill_switch";
-const DEMO_MARKET = { name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } };
-const DEMO_STRATEGY = {
-  name: "demo-avellaneda",
-  body: {
-    market: "paper-btc",
-    strategy: "avellaneda_stoikov",
-    enabled: true,
-    minRequoteIntervalMs: 250,
-    // σ is measured per √horizon (60 s here, ≈ 50 USDT for the paper BTC), so γ is small; the
-    // paper account holds ≈ 37.5 % of its value in BTC, the target, so the bot starts near q = 0.
-    params: { orderAmount: "0.002", riskAversion: 0.001, orderBookDepthFactor: 0.5, inventoryTargetBasePct: 0.375, volatilityWindow: 20, horizon: "infinite", horizonMs: 60_000, orderRefreshTimeMs: 2_000 },
-  },
-};
 
 export default function createMarketMakerService(env: RuntimeEnv, overrides: Partial<MarketMakerSettings> = {}): ServiceSchema {
   const schema: ServiceSchema<MarketMakerSettings, Methods, Vars> = {
@@ -181,6 +181,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
       local: {
         visibility: "public",
+        idempotent: true,
         summary: "The bots this node quotes (mm.status gathers it from every node)",
         handler() {
           return this.localStatuses().map((s) => ({ ...s, node: this.broker.nodeID }));
@@ -304,10 +305,16 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           if (!quoting && !referencing) return;
           const bid = Number(p.bid);
           const ask = Number(p.ask);
-          const snapshot = { ts: p.ts, bestBid: bid, bestAsk: ask, bids: [[bid, Number(p.bidSize)]] as [number, number][], asks: [[ask, Number(p.askSize)]] as [number, number][] };
+          const snapshot = { ts: p.ts, bestBid: bid, bestAsk: ask, bids: levelsOf(p.bids) ?? [[bid, Number(p.bidSize)]], asks: levelsOf(p.asks) ?? [[ask, Number(p.askSize)]] };
           if (quoting) for (const r of quoting) r.bot?.onPrice(snapshot, p.receivedAt);
           if (referencing) for (const r of referencing) r.bot?.onReferencePrice(snapshot, p.receivedAt);
         },
+      },
+
+      "price.cex.alive"(ctx: Context<CexPriceAlive>) {
+        // The feed heard from the market but its top did not move: the last price still holds.
+        const quoting = this.byMarket.get(`${ctx.params.exchange}|${ctx.params.symbol}`);
+        if (quoting) for (const r of quoting) r.bot?.onFeedAlive(ctx.params.receivedAt);
       },
 
       "price.dex.updated"(ctx: Context<{ pool: string; price: string; ts: number }>) {
@@ -345,7 +352,12 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
       async "mm.bot.controlled"(ctx: Context<{ bot: string; action: "pause" | "resume" }>) {
         const r = this.runners.get(ctx.params.bot);
-        if (ctx.params.action === "pause" && r?.bot) await this.stopBot(r, "paused");
+        if (ctx.params.action === "pause" && r) {
+          // Stopped as paused, then its runner goes with its lease: resume's sync starts a fresh one
+          // (a runner left behind was never started again).
+          if (r.bot) await this.stopBot(r, "paused");
+          await this.retire(ctx.params.bot);
+        }
         if (ctx.params.action === "resume") await this.sync();
       },
     },
@@ -430,6 +442,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           const { rules, decimalRules } = await cexMarketRules(call, spec.market);
           const takerRules = spec.strategy === "cross_exchange" && spec.reference?.kind === "cex" ? await cexMarketRules(call, spec.reference) : null;
           const takerLot = takerRules?.decimalRules.lotSize ?? null;
+          Object.assign(rules, await liveFeeRates(call, spec.market, (m) => this.logger.warn(`bot ${spec.name}: ${m}`)));
           // The strategy prices the maker quotes with the taker venue's fee.
           if (takerRules && spec.params.takerFee === undefined) rules.takerFee = takerRules.rules.takerFee;
           const row = await this.store.getBot(spec.name);
@@ -506,6 +519,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           });
           // Fills booked while it was loading found no bot here: read them now.
           await runner.fills.catchUp();
+          await this.deadMan.acquire(spec.market.venue, spec.name, spec.deadManTimeoutMs);
           await bot.start();
           runner.error = null;
           this.broker.broadcast("mm.bot.started", { bot: spec.name, node: this.broker.nodeID });
@@ -514,6 +528,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           runner.error = (err as Error).message;
           this.logger.warn(`bot ${spec.name} not started: ${runner.error}`);
           if (runner.bot) await runner.bot.stop().catch(() => undefined);
+          await this.deadMan.release(spec.market.venue, spec.name, runner.bot?.status().liveOrders.length === 0);
           runner.bot = null;
           // Try again later while we still hold the lease (config or the venue may come up).
           setTimeout(() => {
@@ -528,6 +543,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         runner.bot = null;
         const halted = bot.state === "halted";
         await bot.stop();
+        // Orders it could not cancel keep the switch armed: the exchange cancels them at the timeout.
+        await this.deadMan.release(bot.config.exchange, bot.config.name, bot.status().liveOrders.length === 0);
         await this.persistBot(bot, runner.fills.seq).catch(() => undefined);
         const state = reason === "paused" ? "paused" : halted ? "halted" : "stopped";
         await this.store.setBotState(bot.config.name, state, bot.haltReason, null).catch(() => undefined);
@@ -628,6 +645,11 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       this.byReference = new Map();
       this.specErrors = [];
       this.killed = null;
+      this.deadMan = new DeadManSwitches({
+        // A refresh stuck in an outage must not hold up the next one (they run in order): bounded by its period, no retries.
+        arm: (exchange, timeoutMs) => this.broker.call("cex.cancelAllAfter", { exchange, timeoutMs }, timeoutMs > 0 ? { timeout: Math.max(500, Math.floor(timeoutMs / 4)), retries: 0 } : {}),
+        warn: (m) => this.logger.warn(m),
+      });
       this.syncing = Promise.resolve();
       this.persistTimer = null;
       this.markTimer = null;
@@ -679,6 +701,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       if (this.markTimer) clearInterval(this.markTimer);
       await this.syncing;
       await Promise.all([...this.runners.keys()].map((name) => this.retire(name)));
+      this.deadMan.close();
       await this.leases?.close();
     },
   };

@@ -45,6 +45,7 @@ import {
   type ServerTarget,
 } from "../lib/monitoring";
 import type { RuntimeEnv } from "../lib/runtime/env";
+import { EmfReporter } from "../lib/monitoring/cloudwatch-emf";
 
 export interface MonitoringSettings {
   /** Deadline of each server probe and each exchange check, ms. */
@@ -53,6 +54,8 @@ export interface MonitoringSettings {
   nodeHealthTimeoutMs: number;
   /** How often feed ages are refreshed, ms. */
   feedAgeIntervalMs: number;
+  /** How often business metrics are written as CloudWatch EMF lines (CLOUDWATCH_EMF=on), ms. */
+  emfIntervalMs: number;
   /** How often the servers are probed for mmesh_server_up (0: only on status calls), ms. */
   probeIntervalMs: number;
   /** Servers to probe; null: those the environment configures. */
@@ -67,6 +70,7 @@ export const DEFAULT_MONITORING_SETTINGS: MonitoringSettings = {
   probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
   nodeHealthTimeoutMs: 3_000,
   feedAgeIntervalMs: 5_000,
+  emfIntervalMs: 60_000,
   probeIntervalMs: 10_000,
   servers: null,
   probeExchanges: true,
@@ -82,6 +86,8 @@ export interface MonitoringStatus {
 }
 
 interface MonitoringVars {
+  /** CloudWatch EMF lines (CLOUDWATCH_EMF=on), null when off. */
+  emf: EmfReporter | null;
   metricsOn: boolean;
   business: BusinessMetrics;
   breakers: BreakerBook;
@@ -132,6 +138,12 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
     },
 
     events: {
+      "alert.raised"(ctx: Context<Record<string, unknown>>) {
+        this.emf?.onAlert(ctx.params);
+      },
+      "alert.resolved"(ctx: Context<Record<string, unknown>>) {
+        this.emf?.onAlert(ctx.params);
+      },
       "order.filled"(ctx: Context<Record<string, unknown>>) {
         this.track(() => this.business.onFill(ctx.params), "order.filled");
       },
@@ -248,6 +260,9 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
             }),
           ),
         );
+        // User data streams of live venues (cex.userStreams): `userstream:<exchange>`, down while the stream is (the server-down rule sees it).
+        const streams = (await caller.call("cex.userStreams", {}, { timeout, retries: 0 }).catch(() => [])) as Array<{ exchange: string; up: boolean }>;
+        for (const s of streams) results.push({ name: `userstream:${s.exchange}`, ok: s.up, latencyMs: 0, error: s.up ? null : "user data stream down (fills come from the REST catch-up meanwhile)" });
         for (const r of results) this.business.setServerUp(r.name, r.ok);
         return results;
       },
@@ -278,10 +293,16 @@ export default function createMonitoringService(env: RuntimeEnv, overrides: Part
       const sink = this.metricsOn ? (this.broker.metrics as unknown as MetricSink) : NULL_SINK;
       if (this.metricsOn) registerMetrics(sink, [...BUSINESS_METRICS, ...DB_METRICS]);
       this.business = new BusinessMetrics(sink);
+      const registry = this.broker.metrics as unknown as { getMetric(name: string): { values: Map<string, { value: unknown; labels: Record<string, unknown> }> } | null };
+      this.emf = env.cloudWatchEmf && this.metricsOn
+        ? new EmfReporter((name) => [...(registry.getMetric(name)?.values.values() ?? [])].map((v) => ({ value: Number(v.value), labels: v.labels ?? {} })))
+        : null;
     },
 
     started() {
       if (!this.metricsOn) return;
+      const emf = this.emf;
+      if (emf) this.timers.push(setInterval(() => process.stdout.write(emf.lines()), this.settings.emfIntervalMs).unref());
       this.timers.push(
         setInterval(() => {
           this.business.refreshFeedAges();

@@ -19,7 +19,12 @@
  * `notification.status` says where the routing in force came from.
  *
  * Telegram commands (getUpdates long-polling, setting `pollCommands`), from chats in
- * TELEGRAM_CHAT_IDS only — other chats get a refusal and nothing runs:
+ * TELEGRAM_CHAT_IDS only — other chats get a refusal and nothing runs. Telegram allows one
+ * getUpdates poller per bot token, so with a transporter (replicas) only the holder of the
+ * `telegram-poller` lease (lib/lease: PostgreSQL, else Redis) polls; another replica takes over
+ * within the lease TTL when it stops or dies. Each update is claimed (the delivered-once claims)
+ * before it is answered, so an update the old holder answered but had not yet confirmed to
+ * Telegram is not answered again by the new one. Commands:
  *   /status  nodes and services ($node.list, $node.services, $node.health)
  *   /pnl     `mm.pnl` if a market maker runs, else "not available yet"
  *   /balance `cex.balance {exchange: "paper"}`
@@ -29,14 +34,18 @@
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Errors } from "moleculer";
 import type { DurableMessage } from "../lib/durable-bus/types";
+import { createLeaseStore, LeaseKeeper, type LeaseStore } from "../lib/lease";
+import { createDeliveryClaims, type DeliveryClaims } from "../lib/notification/delivery-claims";
 import {
-  DeliveryLog,
   EmailSender,
   HELP_TEXT,
   PayloadError,
   TelegramClient,
   backoffMs,
+  checkRequest,
   checkRouting,
+  TEXT_MAX,
+  TITLE_MAX,
   decideCommand,
   fromAlert,
   fromRequest,
@@ -66,8 +75,10 @@ export interface NotificationSettings {
   backoffMaxMs: number;
   /** Per-request timeout of Telegram and SMTP, ms. */
   timeoutMs: number;
-  /** Poll Telegram for commands (run it on one node only: Telegram allows one getUpdates poller per bot). */
+  /** Poll Telegram for commands (with a transporter only the `telegram-poller` lease holder polls: Telegram allows one getUpdates poller per bot). */
   pollCommands: boolean;
+  /** Time-to-live of the `telegram-poller` lease between replicas, ms (renewed every third of it). */
+  pollLeaseTtlMs: number;
   /** getUpdates long-poll timeout, s. */
   pollTimeoutSeconds: number;
   /** Wait after a failed getUpdates, ms. */
@@ -84,6 +95,7 @@ export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   backoffMaxMs: 30_000,
   timeoutMs: 10_000,
   pollCommands: true,
+  pollLeaseTtlMs: 10_000,
   pollTimeoutSeconds: 25,
   pollErrorDelayMs: 5_000,
 };
@@ -121,11 +133,15 @@ interface NotificationVars {
   email: EmailSender | null;
   chatIds: string[];
   available: Set<ChannelName>;
-  deliveries: DeliveryLog;
+  /** Shared by the replicas (Redis) so a message reaching two of them is sent once. */
+  deliveries: DeliveryClaims;
   counters: Record<ChannelName, Counters>;
   polling: Promise<void> | null;
   pollAbort: AbortController | null;
   updateOffset: number;
+  /** With a transporter: the `telegram-poller` lease between replicas (null: this node polls alone). */
+  pollLeases: LeaseStore | null;
+  pollKeeper: LeaseKeeper | null;
 }
 
 /** Messages waiting in the group's queue of each channel, and their total; null when the bus cannot tell (not connected). */
@@ -137,6 +153,9 @@ interface NotificationMethods {
   backlog(): Promise<NotificationBacklog | null>;
   deliver(n: Notification, raw: DurableMessage): Promise<void>;
   pollLoop(signal: AbortSignal): Promise<void>;
+  startPolling(): void;
+  stopPolling(): Promise<void>;
+  mayPoll(): boolean;
   handleUpdate(update: TelegramUpdate): Promise<void>;
   runCommand(command: BotCommand, chatId: string): Promise<string>;
   callIfRunning(action: string, params: object): Promise<{ running: false } | { running: true; result: unknown }>;
@@ -185,7 +204,13 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
         async handler() {
           return {
             channels: {
-              telegram: { configured: this.available.has("telegram"), chats: this.chatIds.length, commands: Boolean(this.telegram && this.settings.pollCommands) },
+              telegram: {
+                configured: this.available.has("telegram"),
+                chats: this.chatIds.length,
+                commands: Boolean(this.telegram && this.settings.pollCommands),
+                // This replica is the one polling for commands now (the lease holder, or alone without a transporter).
+                polling: Boolean(this.pollAbort && !this.pollAbort.signal.aborted),
+              },
               email: { configured: this.available.has("email"), recipients: cfg.emailTo.length },
             },
             routing: this.routing,
@@ -199,14 +224,16 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       send: {
         rest: "POST /send",
         role: "admin",
-        summary: "Queue a notification on the durable bus (routed by severity unless channels are given)",
+        summary: "Queue a notification on the durable bus (routed by severity unless channels are given); refused unless a configured channel can deliver it",
         params: {
           severity: { ...SEVERITY, default: "info" },
-          title: { type: "string", min: 1, max: 200, optional: true },
-          text: { type: "string", min: 1, max: 3500 },
-          channels: { type: "array", items: { type: "enum", values: ["telegram", "email"] }, optional: true, min: 1 },
+          title: { type: "string", min: 1, max: TITLE_MAX, optional: true },
+          text: { type: "string", min: 1, max: TEXT_MAX },
+          channels: { type: "array", items: { type: "enum", values: ["telegram", "email"] }, optional: true, min: 1, max: 2 },
         },
-        async handler(ctx: Context<{ severity: string; title?: string; text: string; channels?: ChannelName[] }>) {
+        async handler(ctx: Context<{ severity: "info" | "warning" | "critical"; title?: string; text: string; channels?: ChannelName[] }>) {
+          const problems = checkRequest(ctx.params, this.routing, this.available);
+          if (problems.length > 0) throw new Errors.ValidationError(problems.map((p) => p.message).join(" "), "VALIDATION_ERROR", problems);
           const messageId = `notification:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 10)}`;
           await this.broker.sendToChannel("notification.requested", ctx.params, { messageId });
           return { queued: true, messageId };
@@ -309,31 +336,33 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
           if (target === "telegram" && this.telegram) {
             for (const chatId of this.chatIds) {
               const key = `${raw.channel}|${raw.messageId}|telegram|${chatId}`;
-              if (this.deliveries.has(key)) {
+              if (!(await this.deliveries.claim(key))) {
                 this.counters.telegram.skipped++;
                 continue;
               }
               try {
                 await this.telegram.sendMessage(chatId, n.text);
-                this.deliveries.add(key);
+                await this.deliveries.confirm(key);
                 this.counters.telegram.delivered++;
               } catch (err) {
+                await this.deliveries.release(key).catch(() => undefined);
                 this.counters.telegram.failed++;
                 failures.push((err as Error).message);
               }
             }
           } else if (target === "email") {
             const key = `${raw.channel}|${raw.messageId}|email`;
-            if (this.deliveries.has(key)) {
+            if (!(await this.deliveries.claim(key))) {
               this.counters.email.skipped++;
               continue;
             }
             try {
               if (!this.email) throw new Error("the e-mail sender is not started");
               await this.email.send(`[mmesh] ${n.title}`, n.text, raw.messageId);
-              this.deliveries.add(key);
+              await this.deliveries.confirm(key);
               this.counters.email.delivered++;
             } catch (err) {
+              await this.deliveries.release(key).catch(() => undefined);
               this.counters.email.failed++;
               failures.push((err as Error).message);
             }
@@ -345,15 +374,47 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
         }
       },
 
+      mayPoll() {
+        return this.pollKeeper === null || this.pollKeeper.held();
+      },
+
+      startPolling() {
+        if (this.stopping || (this.pollAbort && !this.pollAbort.signal.aborted)) return;
+        const abort = new AbortController();
+        this.pollAbort = abort;
+        const previous = this.polling;
+        // A loop aborted a moment ago finishes its update first.
+        this.polling = (async () => {
+          await previous;
+          if (!abort.signal.aborted) await this.pollLoop(abort.signal);
+        })();
+      },
+
+      async stopPolling() {
+        this.pollAbort?.abort();
+        await this.polling;
+      },
+
       async pollLoop(signal) {
         const telegram = this.telegram as TelegramClient;
-        while (!signal.aborted) {
+        while (!signal.aborted && this.mayPoll()) {
           try {
             const updates = await telegram.getUpdates(this.updateOffset, this.settings.pollTimeoutSeconds, signal);
             for (const update of updates) {
+              // Without the lease another replica polls now: it answers what is left.
+              if (signal.aborted || !this.mayPoll()) break;
               this.updateOffset = Math.max(this.updateOffset, update.update_id + 1);
-              if (signal.aborted) break;
+              // Once across replicas: the old holder may have answered it without confirming it to Telegram.
+              const key = `telegram-update:${update.update_id}`;
+              let claimed = true;
+              try {
+                claimed = await this.deliveries.claim(key);
+              } catch (err) {
+                this.logger.warn(`Telegram update ${update.update_id}: cannot check whether another replica answered it (${(err as Error).message}); answering it`);
+              }
+              if (!claimed) continue;
               await this.handleUpdate(update);
+              await this.deliveries.confirm(key).catch(() => undefined);
             }
           } catch (err) {
             if (signal.aborted) break;
@@ -429,11 +490,13 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       this.available = new Set<ChannelName>();
       if (this.telegram && this.chatIds.length > 0) this.available.add("telegram");
       if (cfg.smtpUrl && cfg.emailTo.length > 0) this.available.add("email");
-      this.deliveries = new DeliveryLog();
+      this.deliveries = createDeliveryClaims(env);
       this.counters = { telegram: { delivered: 0, failed: 0, skipped: 0 }, email: { delivered: 0, failed: 0, skipped: 0 } };
       this.polling = null;
       this.pollAbort = null;
       this.updateOffset = 0;
+      this.pollLeases = null;
+      this.pollKeeper = null;
       this.routing = this.settings.routing;
       this.routingSource = { from: "settings", reason: "not loaded from the config service yet" };
       this.routingLoad = null;
@@ -457,8 +520,28 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       this.stopSignal = new AbortController();
       this.routingLoad = this.loadRouting().catch((err: Error) => this.logger.warn(`Notification routing not loaded: ${err.message}`));
       if (this.telegram && this.settings.pollCommands) {
-        this.pollAbort = new AbortController();
-        this.polling = this.pollLoop(this.pollAbort.signal);
+        if (env.transporter === null) {
+          this.startPolling();
+        } else {
+          this.pollLeases = createLeaseStore(env, `${env.namespace}:notification`);
+          this.pollKeeper = new LeaseKeeper({
+            store: this.pollLeases,
+            key: "telegram-poller",
+            owner: this.broker.nodeID,
+            ttlMs: this.settings.pollLeaseTtlMs,
+            onAcquired: () => {
+              this.logger.info("This replica polls Telegram for commands (telegram-poller lease held)");
+              this.startPolling();
+            },
+            onLost: (reason) => {
+              this.logger.info(`Telegram command polling handed over (${reason})`);
+              this.pollAbort?.abort();
+            },
+            onError: (err) => this.logger.warn(`telegram-poller lease: ${err.message}`),
+          });
+          // Not awaited: a lease store that is down must not hold up the start (the keeper keeps trying).
+          void this.pollKeeper.start();
+        }
       }
     },
 
@@ -467,11 +550,20 @@ export default function createNotificationService(env: RuntimeEnv, overrides: Pa
       this.stopSignal.abort();
       await this.routingLoad;
       this.routingLoad = null;
-      this.pollAbort?.abort();
-      await this.polling;
+      await this.stopPolling();
+      // Confirm what was answered (getUpdates with the next offset), so the next poller does not see it again.
+      if (this.telegram && this.updateOffset > 0 && this.mayPoll()) {
+        await this.telegram.getUpdates(this.updateOffset, 0).catch(() => undefined);
+      }
+      await this.pollKeeper?.stop({ release: true });
+      await this.pollLeases?.close();
+      this.pollKeeper = null;
+      this.pollLeases = null;
       this.polling = null;
+      this.pollAbort = null;
       this.email?.close();
       this.email = null;
+      await this.deliveries.close();
     },
   };
   return schema as unknown as ServiceSchema;

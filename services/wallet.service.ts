@@ -10,6 +10,7 @@ import { acquireChain, releaseChain, type ChainHandle } from "../lib/chain";
 import { invalid, notFound, unavailable } from "../lib/errors";
 import type { RuntimeEnv } from "../lib/runtime/env";
 import { EvmWallet, WalletError, fromBaseUnits, type TokenRef, type TxRecord } from "../lib/wallet";
+import { waitBudgetMs, type DeadlineCarrier } from "../lib/wallet/wait-budget";
 
 export interface WalletSettings extends ServiceSettingSchema {
   /** Keystore ids of EVM keys (kind "evm") to load. */
@@ -35,6 +36,7 @@ export function toMoleculerError(err: unknown): Error {
     case "INVALID_AMOUNT":
       return invalid(err.message, (err.data.field as string) ?? "amount");
     case "TX_NOT_FOUND":
+      if (err.data.field) return invalid(err.message, err.data.field as string);
       return notFound(err.message.replace(/ was not sent by this wallet$/, ""), err.data);
     case "RPC_UNAVAILABLE":
       return unavailable(err.message, { reason: "RPC_UNAVAILABLE" });
@@ -95,6 +97,8 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
         rest: "POST /transfer",
         role: "trader",
         summary: "Send ETH or an ERC-20 token (amount as a decimal string)",
+        description: "Never retried (a repeat would be a second transfer). The answer carries the hash and nonce; status unknown means the node did not answer the broadcast: reconcile with GET /tx/{hash}/status.",
+        idempotent: false,
         params: { account: "string", to: ADDRESS, token: { type: "string", optional: true }, amount: AMOUNT },
         async handler(this: WalletVars & Record<string, any>, ctx: Context<{ account: string; to: string; token?: string; amount: string }>) {
           const t = ctx.params.token ? await this.token(ctx.params.token) : undefined;
@@ -105,6 +109,7 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
         rest: "POST /approve",
         role: "trader",
         summary: "Approve a spender for an exact amount (unlimited only with unlimited=true)",
+        idempotent: false,
         params: { account: "string", token: "string", spender: ADDRESS, amount: { ...AMOUNT, optional: true }, unlimited: { type: "boolean", optional: true } },
         async handler(this: WalletVars & Record<string, any>, ctx: Context<{ account: string; token: string; spender: string; amount?: string; unlimited?: boolean }>) {
           if (!ctx.params.unlimited && ctx.params.amount === undefined) throw invalid("amount is required unless unlimited is true", "amount");
@@ -126,7 +131,8 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
       sendTx: {
         // Internal (no REST route): contract calls for other services (dex, liquidity) signed here,
         // so each account keeps ONE nonce sequence whichever service sends.
-        summary: "Sign and send a contract call from an account (internal); wait=true returns the mined record",
+        summary: "Sign and send a contract call from an account (internal); wait=true returns the mined record, or the pending one when it is not mined within timeoutMs or the caller's deadline",
+        idempotent: false,
         params: {
           account: "string",
           to: ADDRESS,
@@ -141,8 +147,15 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
           const p = ctx.params;
           const rec = await this.wallet!.send(p.account, { to: p.to, data: p.data, value: p.value ? BigInt(p.value) : undefined, gasLimit: p.gasLimit ? BigInt(p.gasLimit) : undefined }, p.kind ?? "call");
           this.sent(ctx, rec);
-          if (!p.wait) return rec;
-          return { ...(await this.wallet!.waitFor(rec.hash, this.settings.confirmations, p.timeoutMs)) };
+          if (!p.wait || rec.status === "unknown") return rec;
+          try {
+            return { ...(await this.wallet!.waitFor(rec.hash, this.settings.confirmations, waitBudgetMs(ctx as unknown as DeadlineCarrier, p.timeoutMs, 120_000))) };
+          } catch (err) {
+            // Not mined in time: answer the pending record rather than outlive the caller (who would
+            // then know nothing of the transaction, or repeat it).
+            if (err instanceof WalletError && err.code === "TIMEOUT") return { ...(this.wallet!.get(rec.hash) ?? rec) };
+            throw err;
+          }
         },
       },
       tx: {
@@ -156,10 +169,31 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
           return rec;
         },
       },
+      txStatus: {
+        rest: "GET /tx/:hash/status",
+        role: "viewer",
+        summary: "A transaction's nonce group as the chain sees it now: the mined record, or each one pending (held by the node) or unknown (not held: its broadcast was lost)",
+        params: { hash: HASH },
+        handler(this: WalletVars, ctx: Context<{ hash: string }>) {
+          return this.wallet!.reconcile(ctx.params.hash);
+        },
+      },
+      txs: {
+        rest: "GET /txs",
+        role: "viewer",
+        summary: "Transactions this wallet sent from an account, newest first; with nonce, that nonce group reconciled with the chain as txStatus does: how a caller that lost an answer finds its transaction",
+        params: { account: { type: "string", min: 1, max: 64 }, nonce: { type: "number", integer: true, min: 0, max: Number.MAX_SAFE_INTEGER, optional: true, convert: true } },
+        async handler(this: WalletVars, ctx: Context<{ account: string; nonce?: number }>) {
+          const sent = this.wallet!.sentBy(ctx.params.account, ctx.params.nonce);
+          if (ctx.params.nonce !== undefined && sent.length > 0) return this.wallet!.reconcile(sent[0].hash);
+          return sent.slice(0, 100);
+        },
+      },
       speedUp: {
         rest: "POST /tx/:hash/speed-up",
         role: "trader",
         summary: "Re-send a pending transaction at the same nonce with higher fees",
+        idempotent: false,
         params: { hash: HASH },
         async handler(this: WalletVars & Record<string, any>, ctx: Context<{ hash: string }>) {
           return this.sent(ctx, await this.wallet!.speedUp(ctx.params.hash));
@@ -169,6 +203,7 @@ export default function createWalletService(env: RuntimeEnv, overrides: Partial<
         rest: "POST /tx/:hash/cancel",
         role: "trader",
         summary: "Replace a pending transaction by a 0-value self-transfer at the same nonce",
+        idempotent: false,
         params: { hash: HASH },
         async handler(this: WalletVars & Record<string, any>, ctx: Context<{ hash: string }>) {
           return this.sent(ctx, await this.wallet!.cancel(ctx.params.hash));

@@ -16,6 +16,13 @@ declare module "moleculer" {
       /** One line for the OpenAPI document. */
       summary?: string;
       description?: string;
+      /**
+       * Retries (lib/runtime/retry-safety.ts): true marks a read or a write safe to repeat;
+       * false forbids retries. Default: retried only when every REST route is a GET.
+       */
+      idempotent?: boolean;
+      /** A write made safe to repeat by a key: retried only when the call carries one of these params. */
+      idempotencyKey?: string | string[];
     }
   }
 }

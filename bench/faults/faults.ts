@@ -33,12 +33,15 @@ import { Client } from "pg";
 import { botTag } from "../../lib/market-maker/client-order-id";
 import { DEFAULT_ACCOUNT, FakeBinance, fakeBinanceConfig } from "../../test/support/fake-binance";
 import { deleteMeshQueues, startMesh, type Mesh } from "../../lib/runtime/mesh-launcher";
+import { runDeadManDrill } from "./dead-man";
 import { readEnv } from "../../lib/runtime/env";
 import { createBrokerOptions } from "../../moleculer.config";
+import { clockSkewRow } from "./clock-skew";
+import { rateLimitStormRow } from "./rate-limit-storm";
+import { runUserStreamCutRow } from "./user-stream-cut";
+import { orderBurstKill } from "./order-burst-kill";
+import { ADMIN_DB, AMQP_URL, SYMBOL, sleep, until, type DrillRow } from "./drill-support";
 
-const AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
-const ADMIN_DB = "postgres://postgres@127.0.0.1:5432/postgres";
-const SYMBOL = "BTC/USDT";
 const BOT = "fault-bot";
 const TAG = `${botTag(BOT)}-`;
 const RUN = randomBytes(3).toString("hex");
@@ -47,14 +50,18 @@ const DB_NAME = `mmesh_faults_${RUN}`;
 const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB_NAME}`;
 const MAX_LOAD_ORDERS = 6000;
 const MAX_RUN_MS = 15 * 60_000;
-/** `--only kill,nats,pg,redis,exchange` runs a subset; `--only none` only the baseline (no server is touched). */
+/**
+ * `--only kill,nats,pg,redis,exchange,clock,storm` runs a subset; `--only none` only the baseline (no server is touched).
+ * clock and storm (clock-skew.ts, rate-limit-storm.ts) run in this process on their own node and stop no server;
+ * burstkill (order-burst-kill.ts) kills -9 the trading node during an order burst and stops no server either;
+ * `--only deadman` runs the dead man's switch drill alone (dead-man.ts).
+ */
 const ONLY = (() => {
   const i = process.argv.indexOf("--only");
-  return i >= 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : new Set(["kill", "nats", "pg", "redis", "exchange"]);
+  return i >= 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : new Set(["kill", "nats", "pg", "redis", "exchange", "clock", "storm", "burstkill"]);
 })();
 const want = (f: string) => ONLY.has(f);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => process.stdout.write(`[faults ${new Date().toISOString().slice(11, 23)}] ${m}\n`);
 const sh = (cmd: string) => execSync(cmd, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 60_000 });
 
@@ -109,7 +116,8 @@ async function query<T = Record<string, unknown>>(sql: string, params: unknown[]
 // ------------------------------------------------------------------ gateway helpers
 let gateway = "";
 let token = "";
-async function api<T = any>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+let adminPassword = "";
+async function api<T = any>(method: string, p: string, body?: unknown, renewed = false): Promise<{ status: number; body: T }> {
   const res = await fetch(gateway + p, {
     method,
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -117,23 +125,20 @@ async function api<T = any>(method: string, p: string, body?: unknown): Promise<
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
+  // Access tokens last 5 minutes and the drill runs longer: log in again once, then retry.
+  if (res.status === 401 && token && !renewed && !p.startsWith("/api/v1/auth/")) {
+    await login(adminPassword).catch(() => undefined);
+    return api<T>(method, p, body, true);
+  }
   let parsed: unknown = text;
   try { parsed = JSON.parse(text); } catch { /* text */ }
   return { status: res.status, body: parsed as T };
 }
 async function login(password: string): Promise<void> {
+  adminPassword = password;
   const r = await api<{ accessToken: string }>("POST", "/api/v1/auth/login", { username: "admin", password });
   if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
   token = r.body.accessToken;
-}
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
 }
 
 // ------------------------------------------------------------------ observation
@@ -208,24 +213,7 @@ function alertsSince(startedAt: number): string {
   return `raised ${after(raised[0].at)} (${raised.map((a) => a.id ?? a.rule).join(", ")}); ${resolved.length > 0 ? `resolved ${after(resolved[0].at)}` : "not resolved"}`;
 }
 
-interface Row {
-  fault: string;
-  outage: string;
-  fills: string;
-  lostVenueToDb: number | string;
-  lostDbToBus: number;
-  lostBotBook: number;
-  duplicateBusDeliveries: number;
-  duplicates: number;
-  orphans: number;
-  reconcile: string;
-  alert: string;
-  quotingDuring: string;
-  recoverMs: number | string;
-  notes: string;
-}
-
-async function measure(fault: string, startedAt: number, restoredAt: number, outage: string, notes: string[]): Promise<Row> {
+async function measure(fault: string, startedAt: number, restoredAt: number, outage: string, notes: string[]): Promise<DrillRow> {
   // Quoting again: the first bot quote cex stored (cex_orders.created_at) after the restore,
   // or seen open at the venue, whichever comes first.
   const botOrdersSince = async (from: number) =>
@@ -282,7 +270,7 @@ async function measure(fault: string, startedAt: number, restoredAt: number, out
   const rec = await api<{ checked: number; resolved: unknown[]; orphans: unknown[] }>("POST", "/api/v1/cex/paper/reconcile", {});
   const reconcile = rec.status === 200 ? `checked ${rec.body.checked}, resolved ${rec.body.resolved.length}, orphans ${rec.body.orphans.length}` : `HTTP ${rec.status}`;
   const alert = alertsSince(startedAt);
-  const row: Row = {
+  const row: DrillRow = {
     fault, outage, fills: `${fills.length} (${botFills.length} bot)`, lostVenueToDb, lostDbToBus, lostBotBook, duplicateBusDeliveries, duplicates, orphans, reconcile, alert,
     quotingDuring: `${twoSidedDuring > 0 ? "two-sided" : "not seen two-sided"}; ${during} new quotes stored`, recoverMs, notes: notes.join("; "),
   };
@@ -324,7 +312,7 @@ async function exchangeLoop(): Promise<void> {
   }
 }
 
-async function measureExchange(fault: string, startedAt: number, restoredAt: number, outage: string, notes: string[]): Promise<Row> {
+async function measureExchange(fault: string, startedAt: number, restoredAt: number, outage: string, notes: string[]): Promise<DrillRow> {
   let recoverMs: number | string;
   try {
     const first = await until("binance orders again", async () => exLoad.okAt.find((at) => at >= restoredAt) ?? null, 60_000, 100);
@@ -362,7 +350,7 @@ async function measureExchange(fault: string, startedAt: number, restoredAt: num
     await until("alert resolved", async () => alerts.some((a) => a.kind === "resolved" && a.at >= startedAt), 15_000).catch(() => null);
   }
   const alert = alertsSince(startedAt);
-  const row: Row = {
+  const row: DrillRow = {
     fault, outage, fills: `${fills.length} (binance)`, lostVenueToDb, lostDbToBus, lostBotBook: 0, duplicateBusDeliveries, duplicates, orphans, reconcile, alert,
     quotingDuring: `${placedDuring} binance orders placed during the fault`, recoverMs, notes: notes.join("; "),
   };
@@ -372,8 +360,10 @@ async function measureExchange(fault: string, startedAt: number, restoredAt: num
 
 // ------------------------------------------------------------------ main
 async function main(): Promise<void> {
+  if (want("deadman")) return runDeadManDrill(); // `--only deadman`: touches no server (bench/faults/dead-man.ts)
+  if (want("userstream")) return runUserStreamCutRow(log); // alone, in this process, touching no shared server
   const started = Date.now();
-  const rows: Row[] = [];
+  const rows: DrillRow[] = [];
   let mesh: Mesh | null = null;
   const nodeLog: string[] = [];
   const before = await ensureServers();
@@ -431,6 +421,7 @@ async function main(): Promise<void> {
     }
     await put(`/api/v1/config/strategies/${BOT}`, {
       market: "paper-btc", strategy: "pure_market_making", enabled: true, minRequoteIntervalMs: 200,
+      // A drill wants fills: 1 bp from the mid, the paper market's maker fee (the fee floor allows it)
       params: { bidSpread: 0.0001, askSpread: 0.0001, orderAmount: "0.001", orderRefreshTimeMs: 1000, filledOrderDelayMs: 1000 },
     });
     // Every node must have heard config.changed: the rule loaded on ops, the bot known to the market-maker.
@@ -458,6 +449,7 @@ async function main(): Promise<void> {
       const t = Date.now();
       rows.push(await measure("baseline (no fault)", t - 8000, t, "-", []));
     }
+    if (want("burstkill")) rows.push((await orderBurstKill({ mesh, broker, query: (sql, params) => query(sql, params), log, run: RUN, symbol: SYMBOL })) as unknown as DrillRow);
     // 1. kill -9 the trading node; start it again once the mesh noticed (alert), or after 25 s.
     if (want("kill")) {
       const t = Date.now();
@@ -534,6 +526,8 @@ async function main(): Promise<void> {
       log("binance back");
       rows.push(await measureExchange("exchange 429 for 10 s", t, r, `${((r - t) / 1000).toFixed(1)} s`, ["Retry-After 1 s: cex refuses locally during each cool-down"]));
     }
+    if (want("clock")) rows.push(await clockSkewRow(log));
+    if (want("storm")) rows.push(await rateLimitStormRow(log));
   } catch (err) {
     failure = err instanceof Error ? err.stack ?? err.message : String(err);
     log(`drill aborted: ${failure}`);

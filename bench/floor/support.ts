@@ -141,6 +141,9 @@ export function meshEnv(namespace: string, nodeID: string, services: string, ext
     METRICS_PORT: "off",
     LOG_LEVEL: "warn",
     DEMO_BOT: "off",
+    // Explicit local choices: a node with a transporter refuses unset ones (lib/runtime/cluster-settings.ts).
+    AMQP_URL: "memory",
+    DATABASE_URL: `sqlite:${path.join(extra.DATA_DIR ?? path.resolve("data"), "mmesh.sqlite")}`,
     ...extra,
   };
 }

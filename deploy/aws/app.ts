@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * CDK app entry: `npx cdk synth --app "npx ts-node deploy/aws/app.ts"` (or deploy).
+ * CDK app entry, compiled (no ts-node): `npm run synth:aws` writes the CloudFormation
+ * templates to deploy/aws/cdk.out offline; `cdk deploy --app deploy/aws/cdk.out` deploys them.
  * Account and region are explicit so synthesis needs no lookups.
  */
 import { App } from "aws-cdk-lib";
 import { MmeshStack } from "./mmesh-stack";
 
-const app = new App();
+// The cdk CLI passes CDK_OUTDIR; run directly (npm run synth:aws, from the repository root) it is deploy/aws/cdk.out.
+const app = new App({ outdir: process.env.CDK_OUTDIR ?? "deploy/aws/cdk.out" });
 new MmeshStack(app, "Mmesh", {
   env: {
     account: process.env.CDK_DEFAULT_ACCOUNT ?? process.env.AWS_ACCOUNT_ID ?? "123456789012",
@@ -18,3 +20,4 @@ new MmeshStack(app, "Mmesh", {
   smtpUrlSecretName: process.env.MMESH_SMTP_SECRET,
   alarmEmail: process.env.MMESH_ALARM_EMAIL,
 });
+app.synth();

@@ -8,7 +8,7 @@
  * Synthesizes offline (no lookups): give the stack an explicit env { account, region }.
  *   npx cdk synth --app "npx ts-node deploy/aws/app.ts"
  */
-import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack, type StackProps, Token } from "aws-cdk-lib";
 import * as amazonmq from "aws-cdk-lib/aws-amazonmq";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cw_actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -25,6 +25,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
+import { EMF_NAMESPACE } from "../../lib/monitoring/cloudwatch-emf";
 
 /**
  * Node groups and their SERVICES (names from lib/runtime/env.ts KNOWN_SERVICES).
@@ -33,7 +34,7 @@ export const NODE_GROUPS = {
   gateway: ["api", "auth", "config", "keys"],
   trading: ["cex", "fee", "wallet", "liquidity", "dex", "arbitrage", "market-maker"],
   feeds: ["cex-price-feed", "subgraph", "dex-price-feed"],
-  ops: ["notification", "alerting", "monitoring", "db-maintenance"],
+  ops: ["notification", "alerting", "monitoring", "db-maintenance", "backtest"],
 } as const;
 export type NodeGroup = keyof typeof NODE_GROUPS;
 
@@ -57,6 +58,9 @@ export interface MmeshStackProps extends StackProps {
   /** Desired task counts; gateway auto-scales between this and gatewayMaxCount. */
   readonly gatewayMinCount?: number;
   readonly gatewayMaxCount?: number;
+  /** Business alarms: drawdown ratio (default 0.1) and feed age in seconds (default 60) that alarm. */
+  readonly drawdownAlarmRatio?: number;
+  readonly feedAgeAlarmSeconds?: number;
 }
 
 export class MmeshStack extends Stack {
@@ -244,11 +248,14 @@ export class MmeshStack extends Stack {
     const telegram = optionalSecret("TelegramBotToken", props.telegramBotTokenSecretName);
     const smtp = optionalSecret("SmtpUrl", props.smtpUrlSecretName);
 
+    // One chain for trading and feeds (dex-price-feed watches what dex/wallet/liquidity use); asked at deploy.
+    const rpcUrl = new CfnParameter(this, "RpcUrl", { type: "String", description: "EVM JSON-RPC endpoint shared by the trading and feeds groups (RPC_URL)", allowedPattern: "^(https?|wss?)://\\S+$" }).valueAsString;
     const groupEnv: Record<NodeGroup, Record<string, string>> = {
       gateway: { API_HOST: "0.0.0.0", API_PORT: "3000", KEYSTORE_BACKEND: "aws", AWS_REGION: this.region, AWS_SECRETS_PREFIX: KEYSTORE_PREFIX },
-      trading: {},
-      feeds: {},
-      ops: {},
+      trading: { RPC_URL: rpcUrl },
+      feeds: { RPC_URL: rpcUrl },
+      // Business metrics to CloudWatch as EMF log lines (lib/monitoring/cloudwatch-emf.ts); alarms below.
+      ops: { CLOUDWATCH_EMF: "on" },
     };
     const groupSecrets: Record<NodeGroup, Record<string, ecs.Secret>> = {
       gateway: {
@@ -264,8 +271,8 @@ export class MmeshStack extends Stack {
       },
     };
 
-    const metricsCheck = "fetch('http://127.0.0.1:3030/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
-    const healthCheck = "fetch('http://127.0.0.1:3000/api/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
+    const metricsCheck = "fetch('http://127.0.0.1:3030/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
+    const healthCheck = "fetch('http://127.0.0.1:3000/api/v1/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";
 
     const taskFor = (group: NodeGroup, cpu: number, memoryLimitMiB: number) => {
       const logGroup = new logs.LogGroup(this, `${group}Logs`, {
@@ -283,7 +290,7 @@ export class MmeshStack extends Stack {
         entryPoint,
         command,
         user: "10001",
-        environment: { ...commonEnv, ...groupEnv[group], SERVICES: NODE_GROUPS[group].join(","), NODE_ID: `${group}` },
+        environment: { ...commonEnv, ...groupEnv[group], SERVICES: NODE_GROUPS[group].join(",") },
         secrets: { ...commonSecrets, ...groupSecrets[group] },
         portMappings: [
           ...(group === "gateway" ? [{ containerPort: 3000, name: "http" }] : []),
@@ -338,7 +345,7 @@ export class MmeshStack extends Stack {
       circuitBreaker: { rollback: true },
       healthCheckGracePeriod: Duration.seconds(90),
     });
-    gateway.targetGroup.configureHealthCheck({ path: "/api/v1/health", healthyHttpCodes: "200", interval: Duration.seconds(15) });
+    gateway.targetGroup.configureHealthCheck({ path: "/api/v1/ready", healthyHttpCodes: "200", interval: Duration.seconds(15) });
     const scaling = gateway.service.autoScaleTaskCount({ minCapacity: props.gatewayMinCount ?? 2, maxCapacity: props.gatewayMaxCount ?? 6 });
     scaling.scaleOnCpuUtilization("Cpu", { targetUtilizationPercent: 70 });
     gateway.service.node.addDependency(nats);
@@ -383,7 +390,7 @@ export class MmeshStack extends Stack {
       return a;
     };
     alarm("Gateway5xx", gateway.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: "Sum" }), 10, "gateway answers 5xx");
-    alarm("GatewayUnhealthyHosts", gateway.targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1) }), 1, "gateway tasks failing /api/v1/health");
+    alarm("GatewayUnhealthyHosts", gateway.targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1) }), 1, "gateway tasks failing /api/v1/ready");
     for (const [group, service] of Object.entries(this.services)) {
       alarm(`${group}Cpu`, service.metricCpuUtilization({ period: Duration.minutes(5) }), 85, `${group} CPU above 85%`);
       alarm(`${group}Memory`, service.metricMemoryUtilization({ period: Duration.minutes(5) }), 90, `${group} memory above 90%`);
@@ -400,6 +407,13 @@ export class MmeshStack extends Stack {
     });
     lowStorage.addAlarmAction(new cw_actions.SnsAction(topic));
     this.alarms.push(lowStorage);
+    // mmesh business metrics (EMF lines of the ops group's monitoring service).
+    const business = (metricName: string, statistic: string, dimensionsMap?: Record<string, string>) =>
+      new cloudwatch.Metric({ namespace: EMF_NAMESPACE, metricName, statistic, dimensionsMap, period: Duration.minutes(1) });
+    alarm("KillSwitchEngaged", business("KillSwitchEngaged", "Maximum"), 1, "mmesh kill switch engaged: every bot stopped", 1);
+    alarm("Drawdown", business("MaxDrawdownRatio", "Maximum"), props.drawdownAlarmRatio ?? 0.1, "a bot's drawdown from its equity peak is high", 1);
+    alarm("FeedAge", business("MaxFeedAgeSeconds", "Maximum"), props.feedAgeAlarmSeconds ?? 60, "a market's price feed is stale", 3);
+    alarm("UserStreamDown", business("UserStreamsDown", "Maximum"), 1, "a venue's user-data stream is down (fills arrive only by the REST catch-up)", 2);
     alarm("RedisCpu", new cloudwatch.Metric({ namespace: "AWS/ElastiCache", metricName: "EngineCPUUtilization", dimensionsMap: { ReplicationGroupId: redis.ref }, period: Duration.minutes(5) }), 80, "Redis engine CPU above 80%");
     alarm("MqMemory", new cloudwatch.Metric({ namespace: "AWS/AmazonMQ", metricName: "RabbitMQMemUsed", dimensionsMap: { Broker: "mmesh-bus" }, period: Duration.minutes(5) }), 0.8 * 8 * 1024 ** 3, "RabbitMQ memory high");
 

@@ -1,3 +1,5 @@
 export * from "./types";
 export * from "./selector";
 export * from "./engine";
+export * from "./history";
+export * from "./history-writer";

@@ -1,29 +1,28 @@
 /**
  * The gateway's short memory of the Authorization headers it has seen, one entry per header:
- * the bearer token parsed from it, the rate-limit key hashed from it, and, for an access token
- * (JWT from a login) that auth.resolveToken accepted, the principal it resolved to.
+ * the bearer token parsed from it and, for an access token (JWT from a login) that
+ * auth.resolveToken accepted, the principal it resolved to.
  *
- * Keeping a JWT's answer changes nothing as long as no entry outlives the token: its answer
- * depends only on its signature and expiry, so a principal is kept until the JWT's `exp`, at
- * most PRINCIPAL_CACHE_TTL_SECONDS, and `clear()` (run on the `cache.clean.auth` broadcast that
- * user changes send) forgets every one. API tokens (revocable, checked against the database)
- * and refused tokens are resolved again on every request: their entries never hold a principal.
+ * auth.resolveToken checks a JWT against its user's current row (enabled, same token version;
+ * the role is the row's), so a kept answer may go stale when the user changes. `clear()` runs on
+ * the `cache.clean.auth` broadcast that every user change sends, and an answer is kept at most
+ * PRINCIPAL_CACHE_TTL_SECONDS (and never past the JWT's `exp`): a gateway that missed the
+ * broadcast asks again within those seconds, and the bumped token version refuses the token.
+ * API tokens and refused tokens are resolved again on every request: their entries never hold a principal.
+ * The rate limiter never keys on an entry: a bearer is the client's choice until it is verified.
  *
  * A client sends the same header on every request, so the header is looked up by its last
  * characters, cheaper than hashing a whole JWT per request; the whole header is then compared,
  * so an entry is only ever used for exactly the header it was made from.
  */
-import { createHash } from "node:crypto";
 import type { Principal } from "../auth/access-tokens";
 
-export const PRINCIPAL_CACHE_TTL_SECONDS = 30;
+export const PRINCIPAL_CACHE_TTL_SECONDS = 5;
 
 export interface BearerEntry {
   readonly header: string;
   /** The bearer token, null when the header is not `Bearer <token>`. */
   readonly token: string | null;
-  /** Rate-limit key for the token, null when there is none. */
-  readonly key: string | null;
   /** The principal auth.resolveToken gave for a JWT, valid while `Date.now() < until`. */
   principal: Principal | null;
   until: number;
@@ -38,14 +37,14 @@ export class BearerCache {
 
   constructor(private readonly maxEntries = 10_000, private readonly ttlMs = PRINCIPAL_CACHE_TTL_SECONDS * 1000) {}
 
-  /** The entry for an Authorization header (parsed and hashed once per distinct header). */
+  /** The entry for an Authorization header (parsed once per distinct header). */
   lookup(header: string): BearerEntry {
     const tail = header.length > TAIL ? header.slice(-TAIL) : header;
     let entry = this.byTail.get(tail);
     if (entry === undefined || entry.header !== header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const token = match ? match[1] : null;
-      entry = { header, token, key: token ? `t:${createHash("sha256").update(token).digest("hex").slice(0, 32)}` : null, principal: null, until: 0 };
+      entry = { header, token, principal: null, until: 0 };
       // Crude bound against a flood of distinct headers: start over.
       if (this.byTail.size >= this.maxEntries) this.byTail.clear();
       this.byTail.set(tail, entry);

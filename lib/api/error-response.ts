@@ -1,11 +1,17 @@
 /**
  * Turns any error reaching the gateway into the one JSON error shape clients see:
  *   { "error": { "code": "VALIDATION_ERROR", "message": "...", "data": [...] } }
- * Unexpected server errors keep their details in the log, not in the response.
+ * Unexpected server errors keep their details in the log, not in the response. Message and
+ * data pass through the redactor: a validation error on a secret field (password,
+ * privateKey, ...) never echoes the value it got.
  */
+import { redactErrorParts } from "../runtime/redact";
+
 export interface ErrorResponse {
   status: number;
   body: { error: { code: string; message: string; data?: unknown } };
+  /** Retry-After (seconds) when the error knows when to come back, e.g. an exchange's cooldown or open breaker. */
+  headers?: Record<string, string>;
 }
 
 interface ErrorLike {
@@ -51,7 +57,28 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   }
   const typeCode = typeof err.type === "string" && /^[A-Z0-9_]+$/.test(err.type) ? err.type : undefined;
   const code = status === 422 ? "VALIDATION_ERROR" : typeCode ?? CODE_BY_STATUS[status] ?? "ERROR";
-  const body: ErrorResponse["body"] = { error: { code, message: err.message ?? code } };
-  if (err.data !== undefined && err.data !== null && status < 500) body.error.data = err.data;
-  return { status, body };
+  const safe = redactErrorParts(err.message ?? code, err.data);
+  const body: ErrorResponse["body"] = { error: { code, message: safe.message } };
+  if (err.data !== undefined && err.data !== null && status < 500) body.error.data = safe.data;
+  const venue = status === 503 && typeCode?.startsWith("EXCHANGE_") ? venueData(err.data) : null;
+  // One exchange's trouble: which one and when to retry are safe to tell (nothing else of data is).
+  if (venue) body.error.data = venue;
+  const retryAfterMs = status === 429 || status === 503 ? retryAfterOf(err.data) : undefined;
+  return retryAfterMs === undefined ? { status, body } : { status, body, headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } };
+}
+
+/**
+ * When a refused caller may come back, in ms: `retryAfterMs` (a throttle's or an exchange's
+ * cooldown) or `retryAfter` in seconds (a full write queue, see lib/errors overloaded).
+ */
+function retryAfterOf(data: unknown): number | undefined {
+  const d = data as { retryAfterMs?: unknown; retryAfter?: unknown } | null | undefined;
+  if (typeof d?.retryAfterMs === "number" && Number.isFinite(d.retryAfterMs)) return d.retryAfterMs;
+  return typeof d?.retryAfter === "number" && Number.isFinite(d.retryAfter) && d.retryAfter > 0 ? d.retryAfter * 1000 : undefined;
+}
+
+function venueData(data: unknown): { exchange: string; retryAfterMs?: number } | null {
+  const d = data as { exchange?: unknown; retryAfterMs?: unknown } | null | undefined;
+  if (!d || typeof d.exchange !== "string") return null;
+  return typeof d.retryAfterMs === "number" && Number.isFinite(d.retryAfterMs) ? { exchange: d.exchange, retryAfterMs: d.retryAfterMs } : { exchange: d.exchange };
 }

@@ -1,6 +1,7 @@
 /** Describes the gateway's live aliases for the OpenAPI builder, from the registry's action schemas. */
 import { ROLES, type Role } from "../auth/roles";
-import type { FvSchema, HttpMethod, RouteDescriptor } from "../openapi/types";
+import { ACTION_RESPONSES, acceptedResponseOf } from "../openapi/responses";
+import type { FvSchema, HttpMethod, RouteDescriptor, SchemaObject } from "../openapi/types";
 
 export interface GatewayAlias {
   method: string;
@@ -10,7 +11,15 @@ export interface GatewayAlias {
 
 export interface RegistryAction {
   name: string;
-  action?: { params?: FvSchema; auth?: boolean; role?: Role; summary?: string; description?: string };
+  action?: {
+    params?: FvSchema;
+    auth?: boolean;
+    role?: Role;
+    summary?: string;
+    description?: string;
+    /** JSON Schema of the success body; wins over lib/openapi/responses. */
+    response?: SchemaObject;
+  };
 }
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -29,6 +38,8 @@ export function collectRoutes(aliases: readonly GatewayAlias[], actions: readonl
     if (!schema) continue;
     const methods = alias.method === "*" ? METHODS : METHODS.filter((m) => m === alias.method.toUpperCase());
     const auth = schema.auth !== false;
+    const response = schema.response ?? ACTION_RESPONSES[alias.action];
+    const accepted = acceptedResponseOf(alias.action);
     for (const method of methods) {
       routes.push({
         method,
@@ -39,6 +50,8 @@ export function collectRoutes(aliases: readonly GatewayAlias[], actions: readonl
         description: schema.description,
         auth,
         roles: auth ? rolesFrom(schema.role ?? "viewer") : undefined,
+        ...(response !== undefined ? { response } : {}),
+        ...(accepted !== undefined ? { accepted } : {}),
       });
     }
   }

@@ -1,7 +1,8 @@
 /** Decimal arithmetic for the arbitrage domain: decimal strings in and out, never floats. */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 
-export const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -1e9, toExpPos: 1e9 });
+/** lib/decimal's class with ties rounded to even (the arbitrage domain's rounding). */
+export const D = Decimal.clone({ rounding: Decimal.ROUND_HALF_EVEN });
 export type Dec = InstanceType<typeof D>;
 
 /** A decimal as a plain string with at most 18 fractional digits (no exponent, no trailing zeros). */

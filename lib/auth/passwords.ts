@@ -30,7 +30,11 @@ export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_
   return ["scrypt", cost.N, cost.r, cost.p, salt.toString("base64"), hash.toString("base64")].join("$");
 }
 
+/** How many scrypt password checks this process ran (tests count them; the throttle must keep refused tries from adding any). */
+export const passwordChecks = { count: 0 };
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  passwordChecks.count += 1;
   const parts = stored.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const cost = { N: Number(parts[1]), r: Number(parts[2]), p: Number(parts[3]) };

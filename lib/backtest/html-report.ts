@@ -75,6 +75,8 @@ export function svgChart(title: string, lines: Line[], markers: Marker[] = []): 
   return parts.join("");
 }
 
+const FILL_ROWS = 500;
+
 export function renderHtmlReport(r: BacktestReport): string {
   const s = r.series;
   const equity = svgChart(`Equity (${r.market.quote})`, [{ label: "equity", color: "#1f77b4", points: s.map((x) => [x.ts, Number(x.equity)]) }]);
@@ -89,6 +91,7 @@ export function renderHtmlReport(r: BacktestReport): string {
     r.fills.map((f) => ({ x: f.ts, y: Number(f.price), color: f.side === "buy" ? "#2ca02c" : "#d62728", up: f.side === "buy" })),
   );
   const f = r.final;
+  const bp = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(3)} bp`);
   const rows: Array<[string, string]> = [
     ["Strategy", r.strategy],
     ["Market", `${r.market.symbol} (tick ${r.market.tickSize}, lot ${r.market.lotSize}, maker fee ${r.market.makerFee})`],
@@ -97,6 +100,8 @@ export function renderHtmlReport(r: BacktestReport): string {
     ["PnL total", `${f.total} ${r.market.quote} (realized ${f.realized}, unrealized ${f.unrealized})`],
     ["Fees paid", `${f.feesPaid} ${r.market.quote}`],
     ["Fills / volume", `${f.fills} / ${f.volume} ${r.market.quote}`],
+    ["Mean fill edge / fee", `${bp(r.fillQuality.meanEdgeBps)} / ${bp(r.fillQuality.meanFeeBps)} against the mid (maker fee ${bp(r.fillQuality.makerFeeBps)})`],
+    ["Mean markout 1 s / 10 s / 60 s", `${bp(r.fillQuality.meanMarkoutBps["1s"])} / ${bp(r.fillQuality.meanMarkoutBps["10s"])} / ${bp(r.fillQuality.meanMarkoutBps["60s"])}`],
     ["Final position", `${f.position} ${r.market.base}`],
     ["Max drawdown", `${r.maxDrawdown.absolute} ${r.market.quote} (${(r.maxDrawdown.pct * 100).toFixed(4)} % of peak equity)`],
     ["Sharpe (annualized)", r.sharpe.annualized === null ? "n/a" : r.sharpe.annualized.toFixed(2)],
@@ -104,6 +109,13 @@ export function renderHtmlReport(r: BacktestReport): string {
     ["Bot state", r.haltReason ? `${r.botState}: ${r.haltReason}` : r.botState],
     ["Replay speed", `${r.eventsPerSecond} events/s (${r.runtimeMs.toFixed(0)} ms)`],
   ];
+  const num = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
+  const fillRows = r.fills
+    .slice(0, FILL_ROWS)
+    .map((x) =>
+      `<tr>${[new Date(x.ts).toISOString(), x.side, x.price, x.amount, x.mid, num(x.quality.edgeBps), num(x.quality.feeBps), num(x.quality.markoutBps["1s"]), num(x.quality.markoutBps["10s"]), num(x.quality.markoutBps["60s"])].map((c) => `<td>${escapeHtml(String(c))}</td>`).join("")}</tr>`,
+    )
+    .join("\n");
   const table = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n");
   return `<!DOCTYPE html>
 <html lang="en">
@@ -128,6 +140,11 @@ ${equity}
 ${pnl}
 ${inventory}
 ${price}
+<h2>Fills${r.fills.length > FILL_ROWS ? ` (first ${FILL_ROWS} of ${r.fills.length})` : ""}: edge, fee and markouts in bp of the mid</h2>
+<table>
+<tr><th>time</th><th>side</th><th>price</th><th>amount</th><th>mid</th><th>edge</th><th>fee</th><th>1 s</th><th>10 s</th><th>60 s</th></tr>
+${fillRows}
+</table>
 <h2>Parameters</h2>
 <pre>${escapeHtml(JSON.stringify(r.params, null, 2))}</pre>
 </body>

@@ -8,7 +8,7 @@
  *   365 days of the sample interval (crypto trades every day). null with fewer than two
  *   returns or when every return is equal (no dispersion: the ratio is undefined).
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 
 export const YEAR_MS = 365 * 86_400_000;
 

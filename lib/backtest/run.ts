@@ -18,7 +18,7 @@
  * Money figures are decimal strings. Equity = starting capital (base × first mid + quote) +
  * the ledger's PnL (realized + unrealized, after fees) — what the bot's drawdown check uses.
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 import { validateDocument } from "../config/validate";
 import { STRATEGY_PARAMS, type StrategyName } from "../config/kinds";
 import { Bot } from "../market-maker/bot";
@@ -27,6 +27,7 @@ import { riskLimitsFromConfig } from "../risk";
 import { createStrategy, orderPolicyOf, type MarketRules, type MarketSnapshot, type Level } from "../strategies";
 import { DEFAULT_PAPER_MARKETS, PaperVenue, loadReplayFile, type PaperMarketDefinition, type ReplayBookEvent, type ReplayEvent } from "../paper";
 import { maxDrawdown, sharpeRatio, type Drawdown, type Sharpe } from "./metrics";
+import { MidTimeline, fillQuality, summarizeFillQuality, type FillQuality, type FillQualityInput, type FillQualitySummary } from "./fill-quality";
 import { botFillOf, paperBotVenue, simulatedClientOrderIds } from "./paper-bot-venue";
 import { SimulatedTimers } from "./sim-clock";
 
@@ -42,6 +43,8 @@ export interface BacktestOptions {
   data: string | ReplayEvent[];
   /** The replayed market (no `simulation`); default the built-in paper definition of the data's symbol. */
   market?: PaperMarketDefinition;
+  /** The replayed market's maker/taker fees (decimal fractions), over its definition's. */
+  fees?: { makerFee?: string; takerFee?: string };
   /** Starting balances; default 1 base and its value at the first mid in quote. */
   initialBalances?: Record<string, string>;
   /** A `risk` config body (lib/config/kinds.ts), default {} (stale feed guard only). */
@@ -64,16 +67,10 @@ export interface BacktestSample {
   quote: string;
 }
 
-export interface BacktestFill {
-  ts: number;
+export interface BacktestFill extends FillQualityInput {
   tradeId: string;
-  side: "buy" | "sell";
-  price: string;
-  amount: string;
-  fee: string;
-  feeCurrency: string | null;
-  /** Mid of the recorded book when the fill happened. */
-  mid: string;
+  /** Edge against that mid, fee, and markouts (lib/backtest/fill-quality.ts), in bp. */
+  quality: FillQuality;
 }
 
 export interface BacktestReport {
@@ -103,6 +100,8 @@ export interface BacktestReport {
   series: BacktestSample[];
   fills: BacktestFill[];
   fillsTruncated: boolean;
+  /** Means over the reported fills: edge against the mid, fee, markouts 1 s / 10 s / 60 s after (bp). */
+  fillQuality: FillQualitySummary;
   maxDrawdown: Drawdown;
   sharpe: Sharpe;
   orders: { placed: number; refused: number; cancelled: number; requotes: number };
@@ -130,7 +129,7 @@ export function validateStrategyParams(strategy: string, params: unknown): Recor
   return p;
 }
 
-function validateRisk(risk: Record<string, unknown>): Record<string, unknown> {
+export function validateRisk(risk: Record<string, unknown>): Record<string, unknown> {
   const res = validateDocument("risk", risk);
   if (!res.ok) throw new BacktestError(`invalid risk: ${res.errors.map((e) => e.message).join(" ")}`);
   return res.value;
@@ -151,7 +150,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   let events = typeof opts.data === "string" ? loadReplayFile(opts.data) : [...opts.data].sort((a, b) => a.ts - b.ts);
   if (events.length === 0) throw new BacktestError("the replay has no events");
   const symbols = [...new Set(events.map((e) => e.symbol))];
-  const market = opts.market ?? (symbols.length === 1 ? defaultMarket(symbols[0]) : undefined);
+  const defined = opts.market ?? (symbols.length === 1 ? defaultMarket(symbols[0]) : undefined);
+  for (const [field, fee] of Object.entries(opts.fees ?? {})) {
+    if (fee !== undefined && !/^-?\d+(\.\d+)?$/.test(fee)) throw new BacktestError(`${field} must be a decimal fraction like 0.0001, got "${fee}"`);
+  }
+  const market = defined && { ...defined, ...(opts.fees?.makerFee !== undefined ? { makerFee: opts.fees.makerFee } : {}), ...(opts.fees?.takerFee !== undefined ? { takerFee: opts.fees.takerFee } : {}) };
   if (!market) throw new BacktestError(`the replay has several symbols (${symbols.join(", ")}); say which market to trade`);
   if (market.simulation) throw new BacktestError(`market ${market.symbol}: a replayed market must not have a simulation`);
   events = events.filter((e) => e.symbol === market.symbol);
@@ -220,7 +223,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
 
   let mid = firstMid;
   let lastBook = null as MarketSnapshot | null;
-  const fills: BacktestFill[] = [];
+  const fills: Array<Omit<BacktestFill, "quality">> = [];
+  const mids = new MidTimeline();
+  mids.add(firstBook.ts, firstMid.toNumber());
   let fillCount = 0;
   const deliverFills = (): void => {
     for (const t of pending.splice(0)) {
@@ -265,7 +270,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     const at = Math.min(eventAt, timerAt ?? Infinity, nextSample);
     venue.advanceTo(at);
     deliverFills();
-    clock.fireDue(at);
+    // The data of `at` first, then the timers due at `at`: a requote deferred to `at` then quotes
+    // on the book of `at`, not on the one before it (which let quotes rest 250 ms behind the mid).
     if (at === eventAt) {
       // the venue has applied this timestamp's events; show them to the bot
       for (; index < events.length && events[index].ts === at; index++) {
@@ -275,6 +281,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
           if (e.bids.length === 0 || e.asks.length === 0) continue;
           lastBook = { ts: e.ts, bestBid: Number(e.bids[0][0]), bestAsk: Number(e.asks[0][0]), last: lastBook?.last, bids: levelsOf(e.bids, depth), asks: levelsOf(e.asks, depth) };
           mid = new Decimal(e.bids[0][0]).plus(e.asks[0][0]).div(2);
+          mids.add(e.ts, mid.toNumber());
           bot.onPrice(lastBook, at);
         } else {
           trades++;
@@ -283,6 +290,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
         }
       }
     }
+    clock.fireDue(at);
     await bot.idle();
     deliverFills();
     if (at === nextSample) {
@@ -304,6 +312,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   const balancesEnd = venue.balances(ACCOUNT);
   const status = bot.status();
   const equity = series.map((s) => Number(s.equity));
+  const reported = fills.map((f) => ({ ...f, quality: fillQuality(f, mids, market.base) }));
   return {
     strategy: opts.strategy,
     params,
@@ -335,8 +344,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
       inventory: { base: balancesEnd[market.base]?.total ?? "0", quote: balancesEnd[market.quote]?.total ?? "0" },
     },
     series,
-    fills,
+    fills: reported,
     fillsTruncated: fillCount > fills.length,
+    fillQuality: summarizeFillQuality(reported.map((f) => f.quality), Number(market.makerFee)),
     maxDrawdown: maxDrawdown(series),
     sharpe: sharpeRatio(equity, sampleEveryMs),
     orders: { ...counts, requotes: status.requotes },

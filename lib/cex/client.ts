@@ -4,6 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Balances, MarketInterface, Order, OrderBook, Ticker, Trade, TradingFeeInterface } from "ccxt";
+import { isCcxtExchange, loadCcxt } from "./ccxt-ids";
+import { venueConfig, type VenueSettings } from "./venue-settings";
+
+export { isCcxtExchange };
 import { createDefaultPaperVenue, DEFAULT_PAPER_MARKETS, type PaperMarketDefinition, type PaperVenue } from "../paper";
 
 export interface ExchangeCredentials {
@@ -28,6 +32,8 @@ export interface ExchangeClient {
   createOrder(symbol: string, type: string, side: string, amount: number | string, price?: number | string, params?: Record<string, unknown>): Promise<Order>;
   cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<Order>;
   cancelAllOrders(symbol?: string): Promise<Order[]>;
+  /** The dead man's switch where the venue has it (`has.cancelAllOrdersAfter`): timeout in ms, 0 disarms. */
+  cancelAllOrdersAfter?(timeout: number, params?: Record<string, unknown>): Promise<unknown>;
   fetchOrder(id: string | undefined, symbol?: string, params?: Record<string, unknown>): Promise<Order>;
   fetchOpenOrders(symbol?: string, since?: number, limit?: number): Promise<Order[]>;
   fetchMyTrades(symbol?: string, since?: number, limit?: number): Promise<Trade[]>;
@@ -82,33 +88,24 @@ export function currentPaperVenue(): PaperVenue | null {
   return paperVenue;
 }
 
-type CcxtModule = Record<string, unknown> & { exchanges: string[] };
-
-function loadCcxt(): CcxtModule {
-  // Loaded only for live venues: the paper path never pays for ccxt's 100+ exchange classes.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require("ccxt") as CcxtModule & { default?: CcxtModule };
-  return mod.exchanges ? mod : (mod.default as CcxtModule);
-}
-
-export function isCcxtExchange(id: string): boolean {
-  return loadCcxt().exchanges.includes(id);
-}
-
 /**
  * The client for an exchange id: the shared paper venue's account for "paper", a new
  * ccxt instance with the caller's credentials otherwise. `options` are ccxt constructor
- * fields merged over mmesh's defaults (ccxt's own `options` object merged one level deep).
+ * fields merged over mmesh's defaults (ccxt's own `options` object merged one level deep),
+ * plus mmesh's venue settings (venue-settings.ts: sandbox, marketType, rateBudget);
+ * `settings` (from the markets document) win over those. Throws VenueConfigError for a
+ * configuration that would split public and private calls over different hosts.
  */
-export function createExchangeClient(id: string, credentials?: ExchangeCredentials, options: Record<string, unknown> = {}): ExchangeClient {
+export function createExchangeClient(id: string, credentials?: ExchangeCredentials, options: Record<string, unknown> = {}, settings: VenueSettings = {}): ExchangeClient {
   if (id === PAPER_EXCHANGE_ID) {
     const venue = paperVenue ?? acquirePaperVenue();
     return venue.connect(PAPER_ACCOUNT) as unknown as ExchangeClient;
   }
   const ccxt = loadCcxt();
   if (!ccxt.exchanges.includes(id)) throw new Error(`unknown ccxt exchange id "${id}"`);
-  const Exchange = ccxt[id] as new (config: Record<string, unknown>) => ExchangeClient;
-  const { options: venueOptions, ...rest } = options as { options?: Record<string, unknown> };
+  const Exchange = ccxt[id] as new (config: Record<string, unknown>) => ExchangeClient & { urls: Record<string, unknown>; options: Record<string, unknown> };
+  const { config } = venueConfig(id, Exchange, options, settings);
+  const { options: venueOptions, ...rest } = config as { options?: Record<string, unknown> };
   return new Exchange({
     apiKey: credentials?.apiKey,
     secret: credentials?.secret,

@@ -23,6 +23,12 @@ export interface WireOrder {
   status: OrderStatus;
   fee: WireFee;
   timestamp: number | null;
+  /** Maker-only order (null: the venue did not say). */
+  postOnly?: boolean | null;
+  /** Average fill price, decimal string (null: nothing filled or not reported). */
+  average?: string | null;
+  /** Quote amount filled (filled × average), decimal string. */
+  cost?: string | null;
 }
 
 /** A fill's identity (the cex_fills / mm_fills unique indexes): trade ids repeat across symbols (Binance) and for a self-trade's two sides. */
@@ -68,6 +74,9 @@ export function toWireOrder(exchange: string, o: Order): WireOrder {
     status: (o.status ?? "open") as OrderStatus,
     fee: fee(o.fee as never),
     timestamp: o.timestamp ?? null,
+    postOnly: typeof o.postOnly === "boolean" ? o.postOnly : null,
+    average: s(o.average),
+    cost: s(o.cost),
   };
 }
 
@@ -111,16 +120,14 @@ export function toWireTicker(exchange: string, t: Ticker) {
   return { exchange, symbol: t.symbol, bid: s(t.bid), ask: s(t.ask), last: s(t.last), high: s(t.high), low: s(t.low), baseVolume: s(t.baseVolume), quoteVolume: s(t.quoteVolume), timestamp: t.timestamp ?? null };
 }
 
-/** Non-zero balances: { USDT: { free, used, total } } as decimal strings. */
+/** Every currency the exchange reports, zero ones included ("0"): { USDT: { free, used, total } } as decimal strings. */
 export function toWireBalance(exchange: string, b: Balances) {
   const out: Record<string, { free: string; used: string; total: string }> = {};
   const skip = new Set(["info", "free", "used", "total", "timestamp", "datetime", "debt"]);
   for (const [currency, v] of Object.entries(b)) {
     if (skip.has(currency) || !v || typeof v !== "object") continue;
     const row = v as { free?: number; used?: number; total?: number };
-    const total = s(row.total) ?? "0";
-    if (isZeroDecimal(total) && isZeroDecimal(s(row.used))) continue;
-    out[currency] = { free: s(row.free) ?? "0", used: s(row.used) ?? "0", total };
+    out[currency] = { free: s(row.free) ?? "0", used: s(row.used) ?? "0", total: s(row.total) ?? "0" };
   }
   return { exchange, balances: out };
 }

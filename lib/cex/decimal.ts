@@ -1,7 +1,5 @@
 /** Decimal strings at the exchange boundary: ccxt hands out JS numbers, mmesh's wire carries strings. */
-import Decimal from "decimal.js";
-
-const D = Decimal.clone({ precision: 60, toExpNeg: -1e9, toExpPos: 1e9 });
+import { Decimal as D } from "../decimal";
 
 export const DECIMAL_PATTERN = /^(0|[1-9]\d{0,29})(\.\d{1,30})?$/;
 
@@ -37,5 +35,5 @@ export function isZeroDecimal(value: string | null | undefined): boolean {
 
 /** a / b rounded to 30 decimals (the wire's limit): exact whenever the quotient terminates by then. */
 export function divDecimal(a: string, b: string): string {
-  return new D(a).div(b).toDecimalPlaces(30, Decimal.ROUND_HALF_EVEN).toFixed();
+  return new D(a).div(b).toDecimalPlaces(30, D.ROUND_HALF_EVEN).toFixed();
 }

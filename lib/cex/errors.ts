@@ -5,6 +5,8 @@
 import { Errors } from "moleculer";
 import { CCXT_ERRORS_MODULE } from "../paper/ccxt-errors";
 import { ExchangeRateLimitedError } from "./rate-limit";
+import { ExchangeCircuitOpenError } from "./venue-breaker";
+import { VenueConfigError } from "./venue-settings";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ccxtErrors = require(CCXT_ERRORS_MODULE) as Record<string, new (...args: unknown[]) => Error>;
@@ -18,6 +20,10 @@ export type ExchangeErrorType =
   | "EXCHANGE_AUTH_FAILED"
   | "EXCHANGE_UNAVAILABLE"
   | "EXCHANGE_RATE_LIMITED"
+  | "EXCHANGE_CIRCUIT_OPEN"
+  | "EXCHANGE_CLOCK_SKEW"
+  | "EXCHANGE_MISCONFIGURED"
+  | "EXCHANGE_ORDER_UNKNOWN"
   | "ORDER_NOT_FOUND"
   | "EXCHANGE_ERROR";
 
@@ -44,11 +50,32 @@ export function isOrderNotFound(err: unknown): boolean {
   return is(err, "OrderNotFound") || (err as { type?: unknown } | null)?.type === "ORDER_NOT_FOUND";
 }
 
+/**
+ * A create whose answer was lost and whose lookup failed too: the order may exist (even filled).
+ * Not retryable by the broker: an immediate retry knows no more; reconcile settles the row.
+ */
+export function orderOutcomeUnknown(exchange: string, clientOrderId: string): Error {
+  return new MoleculerError(
+    `${exchange} order ${clientOrderId}: the outcome is not known yet (the exchange did not answer); it is settled by reconcile, retry later`,
+    503,
+    "EXCHANGE_ORDER_UNKNOWN",
+    { exchange, clientOrderId },
+  );
+}
+
 export function mapExchangeError(err: unknown, exchange: string, secrets: Array<string | undefined | null> = []): Error {
   if (err instanceof MoleculerError) return err;
   if (err instanceof ExchangeRateLimitedError) {
     // Refused before it left (cooldown) or answered 429/418: retry after retryAfterMs.
     return new MoleculerRetryableError(redact(err.message, secrets), 503, "EXCHANGE_RATE_LIMITED", { exchange, retryAfterMs: err.retryAfterMs });
+  }
+  if (err instanceof ExchangeCircuitOpenError) {
+    // Not retryable by the broker: a retry within the open time is refused the same way.
+    return new MoleculerError(redact(err.message, secrets), 503, "EXCHANGE_CIRCUIT_OPEN", { exchange, retryAfterMs: err.retryAfterMs });
+  }
+  if (err instanceof VenueConfigError) {
+    // The operator's venue configuration (EXCHANGE_OVERRIDES + markets document) cannot be used as it is.
+    return new MoleculerError(redact(err.message, secrets), 503, "EXCHANGE_MISCONFIGURED", { exchange });
   }
   const raw = err instanceof Error ? err.message : String(err);
   const message = redact(`${exchange}: ${raw}`, secrets);
@@ -61,6 +88,8 @@ export function mapExchangeError(err: unknown, exchange: string, secrets: Array<
   if (is(err, "AuthenticationError") || is(err, "PermissionDenied") || is(err, "AccountSuspended")) {
     return new MoleculerError(redact(`${exchange}: the exchange refused the stored API credentials`, secrets), 502, "EXCHANGE_AUTH_FAILED", data);
   }
+  // -1021 and kin, still refused after the clock resync and one retry (exchange-clock.ts).
+  if (is(err, "InvalidNonce")) return new MoleculerRetryableError(`${message} (clock offset to ${exchange} is being resynchronized)`, 503, "EXCHANGE_CLOCK_SKEW", data);
   if (["NetworkError", "ExchangeNotAvailable", "RequestTimeout", "DDoSProtection", "RateLimitExceeded", "OnMaintenance"].some((c) => is(err, c))) {
     return new MoleculerRetryableError(message, 503, "EXCHANGE_UNAVAILABLE", data);
   }

@@ -7,7 +7,10 @@
 import { Op, UniqueConstraintError, type Model, type ModelStatic } from "sequelize";
 import { GrowingBloomFilter } from "./bloom-filter";
 import { fillKey, type OrderStatus, type WireFill, type WireOrder } from "./convert";
+import { addDecimal, compareDecimal } from "./decimal";
 import { isTerminal, mergeOrder } from "./orders";
+import { OrderJournal } from "./order-journal";
+import { fillColumns, OrderWriteQueue, type OrderWriteOutcome, type OrderWriteQueueOptions } from "./order-write-queue";
 
 export interface OrderRow {
   id: number;
@@ -26,6 +29,11 @@ export interface OrderRow {
   fee_currency: string | null;
   created_at: Date;
   updated_at: Date;
+  post_only?: boolean | null;
+  average?: string | null;
+  cost?: string | null;
+  /** Live venues: `filled` grew and the stored fills do not cover it yet (see fill-sync). */
+  fills_owed?: boolean;
 }
 
 export interface OrderStoreHooks {
@@ -42,6 +50,8 @@ export interface OrderStoreOptions {
   pendingWaitMs?: number;
   /** Venues living in this process (the paper exchange), whose live orders are kept in memory (see above). */
   inProcess?: readonly string[];
+  /** Bounds and batching of the in-process venues' group commit (see order-write-queue). */
+  writes?: OrderWriteQueueOptions;
 }
 
 export interface PendingOrder {
@@ -67,10 +77,13 @@ export function rowToWire(row: OrderRow): WireOrder {
     status: row.status,
     fee: { cost: row.fee_cost, currency: row.fee_currency },
     timestamp: new Date(row.created_at).getTime(),
+    postOnly: row.post_only ?? null,
+    average: row.average ?? null,
+    cost: row.cost ?? null,
   };
 }
 
-function wireToColumns(o: WireOrder) {
+export function wireToColumns(o: WireOrder) {
   return {
     exchange_order_id: o.id,
     symbol: o.symbol,
@@ -83,21 +96,34 @@ function wireToColumns(o: WireOrder) {
     status: o.status,
     fee_cost: o.fee.cost,
     fee_currency: o.fee.currency,
+    post_only: o.postOnly ?? null,
+    average: o.average ?? null,
+    cost: o.cost ?? null,
   };
 }
 
+/** The journal is emptied (once all of it is committed) when it has grown to this many bytes. */
+const JOURNAL_COMPACT_BYTES = 64 * 1024;
+/** Orders and fills waiting for their commit beyond which acknowledgements wait for theirs too (see journaled). */
+const JOURNAL_MAX_BACKLOG = 64;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const yieldToIo = () => new Promise((resolve) => setImmediate(resolve));
 
 export class OrderPendingTimeout extends Error {
   override name = "OrderPendingTimeout";
 }
 
+/** The row is "pending" because its create lost its answer and lookup (see markOutcomeUnknown). */
+export class OrderOutcomeUnknown extends Error {
+  override name = "OrderOutcomeUnknown";
+}
+
 const orderKey = (exchange: string, by: { clientOrderId?: string | null; id?: string | null }) =>
   by.clientOrderId ? `${exchange}|${by.clientOrderId}` : `${exchange}#${by.id ?? ""}`;
 
-function changedFrom(stored: WireOrder, merged: WireOrder): boolean {
-  return merged.status !== stored.status || merged.filled !== stored.filled || merged.id !== stored.id || merged.fee.cost !== stored.fee.cost;
+export function changedFrom(stored: WireOrder, merged: WireOrder): boolean {
+  return merged.status !== stored.status || merged.filled !== stored.filled || merged.id !== stored.id || merged.fee.cost !== stored.fee.cost
+    || (merged.average ?? null) !== (stored.average ?? null) || (merged.postOnly ?? null) !== (stored.postOnly ?? null);
 }
 
 export class OrderStore {
@@ -116,18 +142,29 @@ export class OrderStore {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = 0;
   private closed = false;
+  /** Set when the service stops: new in-process orders are refused while the queue drains. */
+  private closing = false;
+  /** The in-process venues' orders and fills, written in groups (see order-write-queue). */
+  private readonly writes: OrderWriteQueue;
   /**
    * Every clientOrderId of an in-process venue stored so far, as `orderKey`s in a Bloom filter:
    * filled from the table by loadKnownIds, then by this process's reservations. Once loaded, a
    * new id the filter has never seen is certainly not in the table, so placing it needs no
    * lookup (the idempotency check is the biggest part of a paper order's latency otherwise).
    * Ids stored meanwhile by another process sharing the table are not seen; its rows would
-   * collide at the write (see writeBehind), as its orders live on its own paper venue anyway.
+   * collide at the write (see orderWritten), as its orders live on its own paper venue anyway.
    */
   private readonly knownIds = new GrowingBloomFilter();
   private knownIdsLoaded = false;
   private readonly pendingWaitMs: number;
   private readonly inProcessExchanges: ReadonlySet<string>;
+  /** Where in-process acknowledgements are made durable when set (see useJournal); else by the commit. */
+  private journal: OrderJournal | null = null;
+  /** Each memory row's place in the order they were made (rows are replaced, never changed). */
+  private readonly rowSeq = new WeakMap<OrderRow, number>();
+  private nextRowSeq = 0;
+  /** Keys whose journaled row is not committed yet, with that row's seq: the journal is emptied when none is left. */
+  private readonly journalOwed = new Map<string, number>();
 
   constructor(
     private readonly orders: ModelStatic<Model>,
@@ -137,6 +174,14 @@ export class OrderStore {
   ) {
     this.pendingWaitMs = options.pendingWaitMs ?? 15_000;
     this.inProcessExchanges = new Set(options.inProcess ?? []);
+    this.writes = new OrderWriteQueue(orders, fills, {
+      rowToWrite: (key) => {
+        const row = this.memory.get(key);
+        return row ? { row, insert: this.notInserted.has(key) } : null;
+      },
+      orderWritten: (key, row, outcome) => this.orderWritten(key, row, outcome),
+      idle: () => this.compactJournal(),
+    }, options.writes);
   }
 
   isInProcess(exchange: string): boolean {
@@ -190,7 +235,77 @@ export class OrderStore {
 
   /** Resolves once every write queued so far (and any they queue) has finished. */
   async idle(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all(this.queues.values());
+    while (this.queues.size > 0 || this.writes.backlog > 0) {
+      await Promise.all(this.queues.values());
+      await this.writes.drain();
+    }
+  }
+
+  /**
+   * False while the service stops or the in-process venues' write queue is full: a new
+   * in-process order is then refused (503, retry later) instead of queued without bound.
+   */
+  acceptingOrders(): boolean {
+    // notInserted: orders reserved (maybe at the venue already) whose row is not committed yet.
+    return !this.closing && !this.writes.full(this.notInserted.size);
+  }
+
+  /** Refuse new in-process orders from now on (the service is stopping; `idle` then drains the queue). */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Resolves once the in-process order `clientOrderId` as stored in memory now is committed to the
+   * table (at once when it is); rejects when that write failed (the order stays in memory and is
+   * retried) or the id is stored by another process (OrderIdTaken).
+   */
+  durable(exchange: string, clientOrderId: string): Promise<void> {
+    const key = orderKey(exchange, { clientOrderId });
+    if (this.journal && this.journaled(key)) return Promise.resolve();
+    const pending = this.writes.pending(key);
+    if (pending) return pending;
+    if (this.notInserted.has(key) || this.unwritten.has(key)) return this.writes.write(key, true);
+    return Promise.resolve();
+  }
+
+  /**
+   * Makes `key`'s memory row durable by the journal, its commit following with the next group;
+   * false when the journal does not take it. An order with fills is committed with them (the
+   * journal holds orders only), so its acknowledgement waits for that commit. So does any order
+   * while commits lag behind (a burst): acknowledgements then come at the pace of the commits,
+   * which leaves the database to other writers (a config write stays well under a second).
+   */
+  private journaled(key: string): boolean {
+    const row = this.memory.get(key);
+    if (!row || row.status === "pending" || compareDecimal(row.filled, "0") !== 0 || this.writes.backlog >= JOURNAL_MAX_BACKLOG) return false;
+    if (!this.notInserted.has(key) && !this.unwritten.has(key) && !this.writes.queued(key) && !this.writes.writing(key)) return true; // committed already
+    this.journal!.append(row);
+    this.journalOwed.set(key, this.rowSeq.get(row) ?? 0);
+    if (!this.writes.queued(key)) void this.writes.write(key, false);
+    return true;
+  }
+
+  /**
+   * From now on, in-process acknowledgements are made durable by appending to `journal` instead
+   * of waiting for their commit. Call once the journal's earlier rows are replayed into the table.
+   */
+  useJournal(journal: OrderJournal): void {
+    this.journal = journal;
+  }
+
+  /** Empties the journal once every row in it is committed (it is only read after a crash). */
+  private compactJournal(): void {
+    if (this.journal && this.journalOwed.size === 0 && this.journal.size >= JOURNAL_COMPACT_BYTES) this.journal.truncate();
+  }
+
+  /** Closes the journal; emptied first when everything in it is committed (call after `idle`). */
+  async closeJournal(): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return;
+    this.journal = null;
+    if (this.journalOwed.size === 0) journal.truncate();
+    await journal.close();
   }
 
   private remembered(exchange: string, by: { clientOrderId?: string | null; id?: string | null }): OrderRow | undefined {
@@ -201,6 +316,7 @@ export class OrderStore {
 
   private remember(row: OrderRow): void {
     const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
+    this.rowSeq.set(row, this.nextRowSeq++);
     this.memory.set(key, row);
     if (row.exchange_order_id) this.memoryKeyById.set(`${row.exchange}#${row.exchange_order_id}`, key);
   }
@@ -245,33 +361,85 @@ export class OrderStore {
     return [...current, ...onlyInMemory].filter((row) => row.status === "open").map((row) => ({ ...row }));
   }
 
+  /** Rows of `exchange` still "pending" (placed, answer never stored) since before `before`. */
+  async stalePendingRows(exchange: string, before: Date): Promise<OrderRow[]> {
+    return (await this.orders.findAll({ where: { exchange, status: "pending", created_at: { [Op.lt]: before } }, raw: true })) as unknown as OrderRow[];
+  }
+
+  /** Orders of `exchange` still open or changed since `since` (a fill catch-up's candidates). */
+  async activeRowsSince(exchange: string, since: Date): Promise<OrderRow[]> {
+    return (await this.orders.findAll({
+      where: { exchange, [Op.or]: [{ status: "open" }, { updated_at: { [Op.gte]: since } }] },
+      raw: true,
+    })) as unknown as OrderRow[];
+  }
+
   async exchangesWithOpenOrders(): Promise<string[]> {
-    const rows = (await this.orders.findAll({ attributes: ["exchange"], where: { status: "open" }, group: ["exchange"], raw: true })) as unknown as Array<{ exchange: string }>;
+    // Open, still being placed, or owing fills: each needs reconcile.
+    const where = { [Op.or]: [{ status: { [Op.in]: ["open", "pending"] } }, { fills_owed: true }] };
+    const rows = (await this.orders.findAll({ attributes: ["exchange"], where, group: ["exchange"], raw: true })) as unknown as Array<{ exchange: string }>;
     return rows.map((r) => r.exchange);
   }
 
-  /** Applies an exchange report to the stored order (monotonic); null when the order is not ours. */
-  async saveOrder(exchange: string, incoming: WireOrder): Promise<WireOrder | null> {
+  /**
+   * Applies an exchange report to the stored order (monotonic); null when the order is not ours.
+   * `announce`: report the order through orderUpdated even when nothing changed (it just left
+   * "pending", which the caller wrote itself).
+   */
+  async saveOrder(exchange: string, incoming: WireOrder, announce = false): Promise<WireOrder | null> {
     const row = (incoming.clientOrderId ? await this.findRow(exchange, { clientOrderId: incoming.clientOrderId }) : null)
       ?? (incoming.id ? await this.findRow(exchange, { id: incoming.id }) : null);
     if (!row) return null;
     const stored = rowToWire(row);
     const merged = { ...mergeOrder(stored, { ...incoming, clientOrderId: row.client_order_id }), timestamp: stored.timestamp };
     if (changedFrom(stored, merged)) {
-      await this.orders.update({ ...wireToColumns(merged), updated_at: new Date() }, { where: { id: row.id } });
+      // A live venue's fills are pulled from its trade history: a grown `filled` is owed until they are stored.
+      const owed = !this.isInProcess(exchange) && compareDecimal(merged.filled, stored.filled) > 0 ? { fills_owed: true } : {};
+      await this.orders.update({ ...wireToColumns(merged), ...owed, updated_at: new Date() }, { where: { id: row.id } });
+      await this.hooks.orderUpdated(merged);
+    } else if (announce) {
       await this.hooks.orderUpdated(merged);
     }
     return merged;
   }
 
+  /** Live orders of `exchange` whose fills are owed (see fills_owed), open or not. */
+  async rowsOwingFills(exchange: string): Promise<OrderRow[]> {
+    return (await this.orders.findAll({ where: { exchange, fills_owed: true }, raw: true })) as unknown as OrderRow[];
+  }
+
+  /** The amount of the stored fills of each order, by clientOrderId ("0" for none). */
+  async recordedFilled(exchange: string, clientOrderIds: string[]): Promise<Map<string, string>> {
+    const sums = new Map(clientOrderIds.map((id) => [id, "0"]));
+    if (clientOrderIds.length === 0) return sums;
+    const rows = (await this.fills.findAll({
+      attributes: ["client_order_id", "amount"],
+      where: { exchange, client_order_id: { [Op.in]: [...new Set(clientOrderIds)] } },
+      raw: true,
+    })) as unknown as Array<{ client_order_id: string; amount: string }>;
+    for (const r of rows) sums.set(r.client_order_id, addDecimal(sums.get(r.client_order_id) ?? "0", r.amount));
+    return sums;
+  }
+
+  /** The stored fills cover `filled`: nothing owed any more, unless `filled` grew meanwhile. */
+  async markFillsSynced(exchange: string, clientOrderId: string, filled: string): Promise<void> {
+    await this.orders.update({ fills_owed: false }, { where: { exchange, client_order_id: clientOrderId, filled, fills_owed: true } });
+  }
+
   /**
-   * Applies an exchange report: an in-process venue's live order is merged in memory now
-   * and written behind; any other order is written before this resolves. The report itself
-   * comes back for an order that is not ours.
+   * Applies an exchange report: an in-process venue's live order is merged in memory now and
+   * queued for the group commit (a report that announces new fills resolves once it and its
+   * fills are committed; placement awaits `durable`); any other order is written before this
+   * resolves. The report itself comes back for an order that is not ours.
    */
   async applyReport(exchange: string, incoming: WireOrder): Promise<WireOrder> {
     const known = this.remembered(exchange, incoming);
-    if (known) return this.mergeRemembered(known, incoming);
+    if (known) {
+      const merged = this.mergeRemembered(known, incoming);
+      // A failed write stays in memory and is retried (reported through writeFailed).
+      if (merged.filled !== known.filled) await this.durable(exchange, known.client_order_id).catch(() => undefined);
+      return merged;
+    }
     let key = orderKey(exchange, incoming);
     if (!incoming.clientOrderId && incoming.id) {
       const row = await this.findRow(exchange, { id: incoming.id });
@@ -286,47 +454,41 @@ export class OrderStore {
     if (!changedFrom(stored, merged)) return merged;
     const next: OrderRow = { ...row, ...wireToColumns(merged), updated_at: new Date() };
     this.remember(next);
-    void this.writeBehind(next, merged);
+    void this.writes.write(orderKey(next.exchange, { clientOrderId: next.client_order_id }), false);
     return merged;
   }
 
-  private writeBehind(row: OrderRow, order: WireOrder): Promise<void> {
-    const key = orderKey(row.exchange, { clientOrderId: row.client_order_id });
-    return this.serialize(key, async () => {
-      await yieldToIo(); // let the caller's answer leave before the query is built
-      if (this.memory.get(key) !== row) return; // a newer report is queued behind this one and writes it all
-      try {
-        if (this.notInserted.has(key)) {
-          const { id: _unassigned, ...columns } = row;
-          await this.orders.create(columns);
-          this.notInserted.delete(key);
-        } else {
-          await this.orders.update({ ...wireToColumns(order), updated_at: row.updated_at }, { where: { exchange: row.exchange, client_order_id: row.client_order_id } });
-        }
-      } catch (err) {
-        if (err instanceof UniqueConstraintError) {
-          // Another process stored this clientOrderId first (each process has its own paper venue).
-          this.notInserted.delete(key);
-          this.forget(row);
-          this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not recorded: the clientOrderId is already stored by another node`);
-          return;
-        }
-        this.unwritten.add(key);
-        this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not written (${(err as Error).message}); kept in memory and retried`);
-        this.scheduleRetry();
-        return;
-      }
+  /** What follows an in-process order's group-committed write (see OrderWriteQueue). */
+  private orderWritten(key: string, row: OrderRow, outcome: OrderWriteOutcome): void {
+    // A journal line is paid once the row committed is the journaled one or a newer one (or the
+    // id turned out to be another node's: replay leaves that row alone). A failed write still owes it.
+    const owed = this.journalOwed.get(key);
+    if (owed !== undefined && (outcome === "taken" || (outcome === "written" && owed <= (this.rowSeq.get(row) ?? -1)))) this.journalOwed.delete(key);
+    if (outcome === "taken") {
+      // Another process stored this clientOrderId first (each process has its own paper venue).
+      this.notInserted.delete(key);
       this.unwritten.delete(key);
-      if (isTerminal(order.status)) this.forget(row);
-      await this.hooks.orderUpdated(order);
-    });
+      this.forget(row);
+      this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not recorded: the clientOrderId is already stored by another node`);
+      return;
+    }
+    if (outcome instanceof Error) {
+      this.unwritten.add(key);
+      this.hooks.writeFailed(`order ${row.client_order_id} on ${row.exchange} not written (${outcome.message}); kept in memory and retried`);
+      this.scheduleRetry();
+      return;
+    }
+    this.notInserted.delete(key);
+    this.unwritten.delete(key);
+    if (isTerminal(row.status)) this.forget(row);
+    const order = rowToWire(row);
+    this.hooks.orderUpdated(order).catch((err: Error) => this.hooks.writeFailed(`order.updated of ${row.client_order_id} not emitted: ${err.message}`));
   }
 
   /** Writes again the in-process orders and fills whose write failed (e.g. the database was down). */
   async retryFailedWrites(): Promise<void> {
     for (const key of [...this.unwritten]) {
-      const row = this.memory.get(key);
-      if (row) await this.writeBehind(row, rowToWire(row));
+      if (this.memory.has(key)) await this.writes.write(key, true).catch(() => undefined); // still failing: kept and rescheduled
     }
     for (const [key, fill] of [...this.unwrittenFills]) {
       if (this.unwrittenFills.get(key) !== fill) continue;
@@ -372,22 +534,7 @@ export class OrderStore {
   /** The insert alone: true when the fill was new, false when it was stored before. */
   private async insertFill(fill: WireFill): Promise<boolean> {
     try {
-      await this.fills.create({
-        exchange: fill.exchange,
-        trade_id: fill.tradeId,
-        exchange_order_id: fill.orderId,
-        client_order_id: fill.clientOrderId,
-        symbol: fill.symbol,
-        side: fill.side,
-        price: fill.price,
-        amount: fill.amount,
-        cost: fill.cost,
-        taker_or_maker: fill.takerOrMaker,
-        fee_cost: fill.fee.cost,
-        fee_currency: fill.fee.currency,
-        timestamp: fill.timestamp,
-        created_at: new Date(),
-      });
+      await this.fills.create(fillColumns(fill));
     } catch (err) {
       if (err instanceof UniqueConstraintError) return false;
       throw err;
@@ -396,13 +543,22 @@ export class OrderStore {
   }
 
   /**
-   * recordFill in the write queue of the fill's order. A fill of an in-process venue that cannot
-   * be written is kept and retried (the venue cannot report it again); the call still rejects.
+   * recordFill in the write queue of the fill's order; an in-process venue's fill goes to the
+   * group commit (queued before this returns its promise, so a report of its order acknowledged
+   * later is written after it). A fill of an in-process venue that cannot be written is kept and
+   * retried (the venue cannot report it again); the call still rejects.
    */
   async queueFill(fill: WireFill): Promise<boolean> {
     const key = fillKey(fill);
     let stored = false;
     try {
+      if (this.isInProcess(fill.exchange)) {
+        const inserted = await this.writes.writeFill(fill);
+        stored = true;
+        this.unwrittenFills.delete(key);
+        if (inserted) await this.hooks.fillRecorded(fill);
+        return inserted;
+      }
       return await this.serializeOrder(fill.exchange, { clientOrderId: fill.clientOrderId, id: fill.orderId }, async () => {
         const inserted = await this.insertFill(fill);
         stored = true;
@@ -447,7 +603,7 @@ export class OrderStore {
     if (this.memory.has(key)) return false;
     this.knownIds.add(key);
     const now = new Date();
-    this.memory.set(key, {
+    this.remember({
       id: 0, exchange, client_order_id: clientOrderId, exchange_order_id: null, symbol: order.symbol, side: order.side, type: order.type,
       price: order.price, amount: order.amount, filled: "0", remaining: order.amount, status: "pending",
       fee_cost: null, fee_currency: null, created_at: now, updated_at: now,
@@ -457,6 +613,13 @@ export class OrderStore {
   }
 
   /** The exchange accepted the order: the row leaves "pending" even if the venue's events already moved it on. */
+  /** Pending rows whose create lost its answer and lookup in this process: no call is placing them any more (waitSettled does not wait for them). */
+  private readonly outcomeUnknown = new Set<string>();
+
+  markOutcomeUnknown(exchange: string, clientOrderId: string): void {
+    this.outcomeUnknown.add(orderKey(exchange, { clientOrderId }));
+  }
+
   async markPlaced(exchange: string, clientOrderId: string, exchangeOrderId: string | null): Promise<void> {
     await this.orders.update({ status: "open", exchange_order_id: exchangeOrderId }, { where: { exchange, client_order_id: clientOrderId, status: "pending" } });
   }
@@ -464,6 +627,7 @@ export class OrderStore {
   /** The exchange refused the order: the clientOrderId is free again. */
   async dropPending(exchange: string, clientOrderId: string): Promise<void> {
     const key = orderKey(exchange, { clientOrderId });
+    this.outcomeUnknown.delete(key);
     if (this.notInserted.delete(key)) {
       this.memory.delete(key);
       return;
@@ -474,9 +638,15 @@ export class OrderStore {
   /** Waits while another call is placing this clientOrderId; the settled row, or null if it was dropped. */
   async waitSettled(exchange: string, clientOrderId: string): Promise<OrderRow | null> {
     const deadline = Date.now() + this.pendingWaitMs;
+    const key = orderKey(exchange, { clientOrderId });
     for (;;) {
       const row = await this.findRow(exchange, { clientOrderId });
-      if (!row || row.status !== "pending") return row;
+      if (!row || row.status !== "pending") {
+        this.outcomeUnknown.delete(key);
+        return row;
+      }
+      // Nobody is placing it any more: waiting would only end in a timeout.
+      if (this.outcomeUnknown.has(key)) throw new OrderOutcomeUnknown(`Order ${clientOrderId} on ${exchange}: outcome unknown`);
       if (Date.now() > deadline) throw new OrderPendingTimeout(`Order ${clientOrderId} on ${exchange} is still being placed; retry`);
       await sleep(20);
     }

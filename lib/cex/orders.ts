@@ -2,7 +2,7 @@
 import { Errors } from "moleculer";
 import type { ExchangeClient } from "./client";
 import type { OrderStatus, WireOrder } from "./convert";
-import { compareDecimal, isPositiveDecimal } from "./decimal";
+import { compareDecimal, isPositiveDecimal, mulDecimal, toDecimalString } from "./decimal";
 
 export const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,36}$/;
 export const TERMINAL_STATUSES: OrderStatus[] = ["closed", "canceled", "expired", "rejected"];
@@ -38,7 +38,32 @@ export function prepareOrder(client: ExchangeClient, req: OrderRequest): { amoun
   if (!isPositiveDecimal(amount)) throw invalidField("amount", `The 'amount' field ${req.amount} rounds to ${amount} at ${req.symbol}'s precision`);
   const price = req.type === "limit" && req.price !== undefined ? rounded("price", () => client.priceToPrecision(req.symbol, req.price!)) : undefined;
   if (price !== undefined && !isPositiveDecimal(price)) throw invalidField("price", `The 'price' field ${req.price} rounds to ${price} at ${req.symbol}'s precision`);
+  checkMarketLimits(client, req.symbol, amount, price);
   return { amount, price };
+}
+
+/**
+ * The market's minimum amount (limits.amount.min) and minimum notional (limits.cost.min,
+ * amount × price; checked when the price is known, i.e. for limit orders), before anything is
+ * sent: the exchange would refuse the order anyway, with a message of its own.
+ */
+function checkMarketLimits(client: ExchangeClient, symbol: string, amount: string, price: string | undefined): void {
+  const limits = client.market(symbol).limits;
+  const minAmount = toDecimalString(limits?.amount?.min);
+  if (minAmount !== null && compareDecimal(amount, minAmount) < 0) {
+    throw limitError("amount", "minAmount", `The 'amount' field ${amount} is below ${symbol}'s minimum amount ${minAmount} (limits.amount.min)`);
+  }
+  const minCost = toDecimalString(limits?.cost?.min);
+  if (minCost !== null && price !== undefined) {
+    const notional = mulDecimal(amount, price);
+    if (compareDecimal(notional, minCost) < 0) {
+      throw limitError("amount", "minNotional", `The order's notional ${notional} (amount ${amount} × price ${price}) is below ${symbol}'s minimum notional ${minCost} (limits.cost.min)`);
+    }
+  }
+}
+
+function limitError(field: string, type: string, message: string) {
+  return new Errors.ValidationError(message, "VALIDATION_ERROR", [{ field, message, type }]);
 }
 
 export function isTerminal(status: OrderStatus): boolean {
@@ -53,7 +78,16 @@ export function mergeOrder(stored: WireOrder, incoming: WireOrder): WireOrder {
   const storedFilled = stored.filled ?? "0";
   if (isTerminal(stored.status) && !isTerminal(incoming.status)) return stored;
   if (compareDecimal(incoming.filled, storedFilled) < 0) return { ...incoming, filled: storedFilled, remaining: stored.remaining, status: isTerminal(incoming.status) ? incoming.status : stored.status };
-  return { ...stored, ...incoming, clientOrderId: incoming.clientOrderId ?? stored.clientOrderId, id: incoming.id ?? stored.id };
+  return {
+    ...stored,
+    ...incoming,
+    clientOrderId: incoming.clientOrderId ?? stored.clientOrderId,
+    id: incoming.id ?? stored.id,
+    // What one report leaves out (a cancel answer has no average, a fetch no postOnly) is not unsaid.
+    postOnly: incoming.postOnly ?? stored.postOnly ?? null,
+    average: incoming.average ?? stored.average ?? null,
+    cost: incoming.cost ?? stored.cost ?? null,
+  };
 }
 
 export interface ReconcileDiff {

@@ -2,9 +2,15 @@
  * One request budget per exchange API key, however many ccxt instances and cex nodes use
  * it, and a cooldown after the exchange says "too many requests" (HTTP 429 / 418).
  *
- * - The budget: ccxt's `rateLimit` is milliseconds per unit of request cost, so a key may
- *   spend 1000 / rateLimit cost units per second. `installRateLimit` replaces the ccxt
- *   instance's `throttle(cost)` (which `fetch2` awaits before every REST request when
+ * - The budget: every REST request costs what ccxt's API table says for its endpoint
+ *   (`calculateRateLimiterCost`: the `cost` of the endpoint, or its `byLimit` / `noSymbol`
+ *   variant; Binance: 0.2 per unit of Binance request weight, so an order costs 0.2 and an
+ *   account read 4), and a key may spend `weight` cost units per `intervalMs` (RateBudget).
+ *   The default budget is ccxt's own pace, 1000 / rateLimit units per second (Binance:
+ *   20 units = 100 request weight per second, 6000 per minute); a venue's `rateBudget`
+ *   setting replaces it, e.g. a smaller share of a key that another program uses too, or
+ *   the exchange's per-minute quota. `installRateLimit` replaces the ccxt instance's
+ *   `throttle(cost)` (which `fetch2` awaits before every REST request when
  *   `enableRateLimit` is on) with a wait for that many points from a rate-limiter-flexible
  *   limiter keyed by a hash of the API key: RateLimiterRedis when the broker's cacher is
  *   Redis (shared by every node), else one RateLimiterMemory per key in this process.
@@ -24,7 +30,24 @@ import { Backoff, type BackoffOptions } from "../feeds/backoff";
 
 /** Request costs are fractional in ccxt (e.g. 0.1); limiter points are integers. */
 const COST_SCALE = 100;
-const WINDOW_SECONDS = 1;
+const DEFAULT_INTERVAL_MS = 1000;
+
+/** A key's request budget: `weight` ccxt cost units per `intervalMs`. */
+export interface RateBudget {
+  weight: number;
+  intervalMs: number;
+}
+
+/** ccxt's own pace for an exchange: 1000 / rateLimit cost units per second. */
+export function defaultRateBudget(rateLimitMs: number): RateBudget {
+  const ms = Number.isFinite(rateLimitMs) && rateLimitMs > 0 ? rateLimitMs : 50;
+  return { weight: DEFAULT_INTERVAL_MS / ms, intervalMs: DEFAULT_INTERVAL_MS };
+}
+
+/** A budget's limiter points per interval. */
+export function budgetPoints(budget: RateBudget): number {
+  return Math.max(1, Math.floor(budget.weight * COST_SCALE));
+}
 
 /** Refused locally: the key is cooling down after the exchange rate-limited it. */
 export class ExchangeRateLimitedError extends Error {
@@ -39,10 +62,9 @@ export function apiKeyHash(exchange: string, apiKey?: string | null): string {
   return createHash("sha256").update(`${exchange}\0${apiKey ?? "<public>"}`).digest("hex").slice(0, 32);
 }
 
-/** ccxt's rateLimit (ms per cost unit) → limiter points per window. */
+/** ccxt's rateLimit (ms per cost unit) → limiter points per second (the default budget). */
 export function pointsPerWindow(rateLimitMs: number): number {
-  const ms = Number.isFinite(rateLimitMs) && rateLimitMs > 0 ? rateLimitMs : 50;
-  return Math.max(1, Math.floor(((WINDOW_SECONDS * 1000) / ms) * COST_SCALE));
+  return budgetPoints(defaultRateBudget(rateLimitMs));
 }
 
 export function costPoints(cost: number | undefined, budget: number): number {
@@ -93,7 +115,7 @@ class RedisCooldowns implements CooldownStore {
 
 export interface RateLimitBackend {
   readonly kind: "memory" | "redis";
-  limiterFor(keyHash: string, points: number): RateLimiterAbstract;
+  limiterFor(keyHash: string, points: number, intervalMs?: number): RateLimiterAbstract;
   readonly cooldowns: CooldownStore;
   /**
    * Resolves true once the shared store answers, false after `timeoutMs` without it. Until then
@@ -107,11 +129,15 @@ export interface RateLimitBackend {
 const memoryLimiters = new Map<string, RateLimiterMemory>();
 const memoryCooldowns = new Map<string, number>();
 
-function memoryLimiter(points: number): RateLimiterMemory {
-  let limiter = memoryLimiters.get(String(points));
+/** rate-limiter-flexible's duration is in seconds (fractions allowed: it works in ms inside). */
+const seconds = (intervalMs: number) => intervalMs / 1000;
+
+function memoryLimiter(points: number, intervalMs: number): RateLimiterMemory {
+  const id = `${points}/${intervalMs}`;
+  let limiter = memoryLimiters.get(id);
   if (!limiter) {
-    limiter = new RateLimiterMemory({ keyPrefix: `cex-rl-${points}`, points, duration: WINDOW_SECONDS });
-    memoryLimiters.set(String(points), limiter);
+    limiter = new RateLimiterMemory({ keyPrefix: `cex-rl-${points}-${intervalMs}`, points, duration: seconds(intervalMs) });
+    memoryLimiters.set(id, limiter);
   }
   return limiter;
 }
@@ -119,7 +145,7 @@ function memoryLimiter(points: number): RateLimiterMemory {
 export function createMemoryRateLimitBackend(): RateLimitBackend {
   return {
     kind: "memory",
-    limiterFor: (_key, points) => memoryLimiter(points),
+    limiterFor: (_key, points, intervalMs = DEFAULT_INTERVAL_MS) => memoryLimiter(points, intervalMs),
     cooldowns: new MemoryCooldowns(memoryCooldowns),
     connected: async () => true,
     close: async () => undefined,
@@ -132,20 +158,22 @@ export function createRedisRateLimitBackend(url: string, keyPrefix: string): Rat
   // answers; queued, every exchange call waited through ioredis's reconnect attempts (seconds).
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis.on("error", () => undefined); // reported through failed commands; the memory insurance takes over
-  const limiters = new Map<number, RateLimiterRedis>();
+  const limiters = new Map<string, RateLimiterRedis>();
   return {
     kind: "redis",
-    limiterFor(_key, points) {
-      let limiter = limiters.get(points);
+    limiterFor(_key, points, intervalMs = DEFAULT_INTERVAL_MS) {
+      const id = `${points}/${intervalMs}`;
+      let limiter = limiters.get(id);
       if (!limiter) {
         limiter = new RateLimiterRedis({
           storeClient: redis,
-          keyPrefix: `${keyPrefix}:budget`,
+          // The interval is part of the key: nodes configured alike share one counter.
+          keyPrefix: intervalMs === DEFAULT_INTERVAL_MS ? `${keyPrefix}:budget` : `${keyPrefix}:budget-${intervalMs}`,
           points,
-          duration: WINDOW_SECONDS,
-          insuranceLimiter: new RateLimiterMemory({ keyPrefix: `${keyPrefix}:insurance`, points, duration: WINDOW_SECONDS }),
+          duration: seconds(intervalMs),
+          insuranceLimiter: new RateLimiterMemory({ keyPrefix: `${keyPrefix}:insurance-${intervalMs}`, points, duration: seconds(intervalMs) }),
         });
-        limiters.set(points, limiter);
+        limiters.set(id, limiter);
       }
       return limiter;
     },
@@ -201,11 +229,14 @@ export interface RateLimitOptions {
   backend: RateLimitBackend;
   /** Cooldown schedule when a 429/418 carries no Retry-After. */
   backoff?: BackoffOptions;
+  /** The key's budget; default: ccxt's pace for the exchange (defaultRateBudget). */
+  budget?: RateBudget;
 }
 
 export interface InstalledRateLimit {
   keyHash: string;
   pointsPerWindow: number;
+  budget: RateBudget;
 }
 
 /**
@@ -215,8 +246,9 @@ export interface InstalledRateLimit {
 export function installRateLimit(client: object, options: RateLimitOptions): InstalledRateLimit {
   const ex = client as ThrottledExchange;
   const keyHash = apiKeyHash(options.exchange, options.apiKey);
-  const budget = pointsPerWindow(ex.rateLimit);
-  const limiter = options.backend.limiterFor(keyHash, budget);
+  const rateBudget = options.budget ?? defaultRateBudget(ex.rateLimit);
+  const budget = budgetPoints(rateBudget);
+  const limiter = options.backend.limiterFor(keyHash, budget, rateBudget.intervalMs);
   const cooldowns = options.backend.cooldowns;
   const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000, jitter: 0.2, ...options.backoff });
   let lastRetryAfter: { ms: number | null; status: number } | null = null;
@@ -272,5 +304,5 @@ export function installRateLimit(client: object, options: RateLimitOptions): Ins
       throw Object.assign(new ExchangeRateLimitedError(options.exchange, ms, seen?.status), { cause: err });
     }
   };
-  return { keyHash, pointsPerWindow: budget };
+  return { keyHash, pointsPerWindow: budget, budget: rateBudget };
 }

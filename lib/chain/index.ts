@@ -76,7 +76,7 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   const t2 = performance.now();
   if (opts.autoMine === false) await chain.request({ method: "evm_setAutomine", params: [false] });
   let server: RpcServer | null = null;
-  if (opts.serve) server = await serveJsonRpc(chain, typeof opts.serve === "object" ? opts.serve : {});
+  if (opts.serve) server = await serveJsonRpc(chain, { ...(typeof opts.serve === "object" ? opts.serve : {}), deployment });
   return {
     kind: "local",
     chain,
@@ -109,6 +109,20 @@ export function deploymentFile(env: Pick<RuntimeEnv, "dataDir">): string {
   return path.join(env.dataDir, "chain", "deployment.json");
 }
 
+/** The deployment description served at `url` (`npm run chain`'s GET /deployment.json). */
+export async function fetchDeployment(url: string, timeoutMs = 10_000): Promise<Deployment> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new Error(`CHAIN_DEPLOYMENT_URL does not answer: ${(err as Error & { cause?: unknown }).cause ?? (err as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`CHAIN_DEPLOYMENT_URL answered HTTP ${res.status}`);
+  const parsed: unknown = await res.json().catch(() => null);
+  if (!isDeployment(parsed)) throw new Error("CHAIN_DEPLOYMENT_URL did not answer a deployment description (chainId, contracts, tokens, pools, accounts)");
+  return parsed;
+}
+
 export function readDeploymentFile(file: string): Deployment | null {
   if (!fs.existsSync(file)) return null;
   const parsed: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -121,7 +135,7 @@ export function readDeploymentFile(file: string): Deployment | null {
  * set); otherwise the embedded chain, seeded and served on 127.0.0.1.
  */
 export async function createChainFromEnv(
-  env: Pick<RuntimeEnv, "rpcUrl" | "chainId" | "dataDir">,
+  env: Pick<RuntimeEnv, "rpcUrl" | "chainId" | "dataDir"> & Partial<Pick<RuntimeEnv, "chainDeploymentUrl">>,
   opts: { deployment?: Deployment | null; local?: LocalChainOptions } = {},
 ): Promise<ChainHandle> {
   if (!env.rpcUrl) return startLocalChain({ serve: true, chainId: env.chainId ?? undefined, ...opts.local });
@@ -138,7 +152,13 @@ export async function createChainFromEnv(
     provider.destroy();
     throw new Error(`RPC_URL reports chain id ${actual}, CHAIN_ID says ${env.chainId}`);
   }
-  const deployment = opts.deployment !== undefined ? opts.deployment : readDeploymentFile(deploymentFile(env));
+  let deployment: Deployment | null;
+  try {
+    deployment = opts.deployment !== undefined ? opts.deployment : env.chainDeploymentUrl ? await fetchDeployment(env.chainDeploymentUrl) : readDeploymentFile(deploymentFile(env));
+  } catch (err) {
+    provider.destroy();
+    throw err;
+  }
   if (deployment && deployment.chainId !== actual) {
     provider.destroy();
     throw new Error(`deployment description is for chain ${deployment.chainId}, RPC_URL is chain ${actual}`);
@@ -153,7 +173,7 @@ function sharedKey(env: Pick<RuntimeEnv, "rpcUrl" | "chainId">): string {
   return env.rpcUrl ?? `local:${env.chainId ?? 31337}`;
 }
 
-export function acquireChain(env: Pick<RuntimeEnv, "rpcUrl" | "chainId" | "dataDir">, opts?: Parameters<typeof createChainFromEnv>[1]): Promise<ChainHandle> {
+export function acquireChain(env: Pick<RuntimeEnv, "rpcUrl" | "chainId" | "dataDir"> & Partial<Pick<RuntimeEnv, "chainDeploymentUrl">>, opts?: Parameters<typeof createChainFromEnv>[1]): Promise<ChainHandle> {
   const key = sharedKey(env);
   let entry = shared.get(key);
   if (!entry) {

@@ -1,10 +1,13 @@
 /**
  * Serves an in-process chain as an HTTP JSON-RPC endpoint on loopback, so other
- * processes and nodes can use the embedded chain through RPC_URL.
+ * processes and nodes can use the embedded chain through RPC_URL; with a deployment
+ * description, also `GET /deployment.json` (addresses only, nothing secret), which nodes
+ * that share no volume with the chain fetch through CHAIN_DEPLOYMENT_URL (k8s).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EdrChain } from "./edr";
+import type { Deployment } from "./types";
 
 export interface RpcServer {
   url: string;
@@ -13,8 +16,13 @@ export interface RpcServer {
 
 const MAX_BODY = 5 * 1024 * 1024;
 
-export async function serveJsonRpc(chain: Pick<EdrChain, "handle">, opts: { host?: string; port?: number } = {}): Promise<RpcServer> {
+export async function serveJsonRpc(chain: Pick<EdrChain, "handle">, opts: { host?: string; port?: number; deployment?: Deployment } = {}): Promise<RpcServer> {
+  const described = opts.deployment ? JSON.stringify(opts.deployment) : null;
   const server = http.createServer((req, res) => {
+    if (req.method === "GET" && described !== null && req.url === "/deployment.json") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(described);
+      return;
+    }
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "POST" }).end();
       return;

@@ -1,5 +1,6 @@
 /** Validates a configuration document against its kind's schema, applying defaults. */
 import Validator, { type ValidationError } from "fastest-validator";
+import { isCcxtExchange } from "../cex/ccxt-ids";
 import { CONFIG_KINDS, STRATEGY_PARAMS, type ConfigKind, type StrategyName } from "./kinds";
 
 export interface FieldError {
@@ -43,6 +44,9 @@ export function validateDocument(kind: ConfigKind, body: unknown): ValidationRes
   const value = structuredClone(body) as Record<string, unknown>;
   const result = checkers[kind](value);
   if (result !== true) return { ok: false, errors: toFieldErrors(result) };
+  if (kind === "markets" && value.kind === "cex" && value.venue !== "paper" && !isCcxtExchange(String(value.venue))) {
+    return { ok: false, errors: [{ field: "venue", message: `The 'venue' field must be a ccxt exchange id or "paper"; "${String(value.venue)}" is neither.`, type: "venue" }] };
+  }
   if (kind === "strategies") {
     const paramsResult = paramCheckers[value.strategy as StrategyName](value.params);
     if (paramsResult !== true) return { ok: false, errors: toFieldErrors(paramsResult, "params.") };

@@ -7,6 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { Sequelize, Transaction } from "sequelize";
 import type { DatabaseSettings } from "../runtime/env";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, restrictSqliteFiles } from "../runtime/private-files";
+import { applyPragmasToEveryConnection } from "./sqlite-pragmas";
+import { queueTransactions } from "./sqlite-transactions";
 
 interface Shared {
   sequelize: Sequelize;
@@ -23,7 +26,14 @@ function open(settings: DatabaseSettings): Sequelize {
   if (settings.dialect === "postgres") {
     return new Sequelize(settings.url, { logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
   }
-  if (settings.storage !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(settings.storage)), { recursive: true });
+  if (settings.storage !== ":memory:") {
+    const file = path.resolve(settings.storage);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Created here, 0600, before SQLite opens it: SQLite gives its journal and WAL files the
+    // database file's mode.
+    fs.closeSync(fs.openSync(file, "a", PRIVATE_FILE_MODE));
+    restrictSqliteFiles(file);
+  }
   const sequelize = new Sequelize({
     dialect: "sqlite",
     storage: settings.storage,
@@ -31,18 +41,12 @@ function open(settings: DatabaseSettings): Sequelize {
     // Take the write lock when a transaction begins, so a busy database is waited for
     // (busy_timeout) instead of failing when a read transaction later tries to write.
     transactionType: Transaction.TYPES.IMMEDIATE,
-    // A single connection serialises writes; WAL lets readers proceed beside them.
+    // The sqlite dialect does not pool: one shared connection for plain queries, one more per
+    // transaction (see sqlite-pragmas.ts). WAL lets readers proceed beside the one writer.
     pool: { max: 1, min: 0, idle: 10_000 },
   });
-  sequelize.addHook("afterConnect", async (connection: unknown) => {
-    const db = connection as { run(sql: string, cb: (err: Error | null) => void): void };
-    // synchronous=NORMAL under WAL: a commit survives a crash of the process, not a power cut
-    // (the last commits may roll back then; fills are re-read from the venue by reconcile).
-    // FULL would fsync every commit, several per order placed.
-    for (const pragma of ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]) {
-      await new Promise<void>((resolve, reject) => db.run(pragma, (err) => (err ? reject(err) : resolve())));
-    }
-  });
+  applyPragmasToEveryConnection(sequelize);
+  queueTransactions(sequelize);
   return sequelize;
 }
 

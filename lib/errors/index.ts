@@ -22,3 +22,10 @@ export const invalid = (message: string, field: string, data?: Record<string, un
 
 export const unavailable = (message: string, data?: unknown) =>
   new MoleculerRetryableError(message, 503, "SERVICE_UNAVAILABLE", data);
+
+/**
+ * Too much work queued (back pressure): a 503 the caller should retry after `retryAfterSeconds`,
+ * which the gateway sends as the Retry-After header.
+ */
+export const overloaded = (message: string, retryAfterSeconds: number, data?: Record<string, unknown>) =>
+  new MoleculerRetryableError(message, 503, "SERVICE_UNAVAILABLE", { ...data, retryAfter: retryAfterSeconds });

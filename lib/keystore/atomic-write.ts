@@ -14,6 +14,8 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, "wx", mode);
+    // Exactly `mode` whatever the umask (open's mode is masked by it).
+    await handle.chmod(mode);
     await handle.writeFile(data, "utf8");
     await handle.sync();
     await handle.close();

@@ -9,6 +9,8 @@ export type LiquidityErrorCode =
   | "INSUFFICIENT_FUNDS"
   | "SLIPPAGE_EXCEEDED"
   | "TX_FAILED"
+  /** Sent but not mined within the caller's time (data: hash, nonce, from, status, step); never sent again. */
+  | "TX_PENDING"
   | "NO_DEPLOYMENT";
 
 export class LiquidityError extends Error {

@@ -2,8 +2,9 @@
  * Sending through the wallet's signer (one nonce sequence per account), simulating
  * with eth_call first, and reading receipts' logs. No broker.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Contract, Interface, getAddress, type JsonRpcApiProvider, type Log } from "ethers";
-import { ERC20_ABI, toWalletError, type TxKind, type TxRecord } from "../wallet";
+import { ERC20_ABI, WalletError, toWalletError, type TxKind, type TxRecord } from "../wallet";
 import { LiquidityError, SLIPPAGE_REASONS } from "./errors";
 
 /** What liquidity needs from a wallet: EvmWallet satisfies it. */
@@ -34,6 +35,22 @@ export function toLiquidityError(err: unknown, what: string): LiquidityError {
   return new LiquidityError("TX_FAILED", `${what}: ${w.message}`, { walletCode: w.code });
 }
 
+/** When the current call's transactions must stop waiting (epoch ms), set by `withWaitDeadline`. */
+const waitDeadline = new AsyncLocalStorage<number>();
+
+/** Runs `fn` with its transaction waits bounded by `ms` (null: the default wait). */
+export function withWaitDeadline<T>(ms: number | null, fn: () => Promise<T>): Promise<T> {
+  return ms === null ? fn() : waitDeadline.run(Date.now() + ms, fn);
+}
+
+const DEFAULT_WAIT_MS = 120_000;
+
+/** ms the current call may still wait for a transaction (the default when no deadline is set). */
+export function currentWaitMs(fallbackMs = DEFAULT_WAIT_MS): number {
+  const deadline = waitDeadline.getStore();
+  return deadline === undefined ? fallbackMs : Math.max(0, deadline - Date.now());
+}
+
 export class TxRunner {
   constructor(readonly provider: JsonRpcApiProvider, readonly sender: TxSender, readonly confirmations = 1) {}
 
@@ -54,7 +71,14 @@ export class TxRunner {
     } catch (err) {
       throw toLiquidityError(err, what);
     }
-    const done = await this.sender.waitFor(tx.hash, this.confirmations);
+    const done = tx.status === "unknown" ? tx : await this.sender.waitFor(tx.hash, this.confirmations, currentWaitMs()).catch((err: unknown) => {
+      if (err instanceof WalletError && err.code === "TIMEOUT") return { ...tx, status: "pending" as const };
+      throw err;
+    });
+    if (done.status === "pending" || done.status === "unknown") {
+      // Not mined in the caller's time: it is not sent again; the caller follows it by hash.
+      throw new LiquidityError("TX_PENDING", `${what}: transaction ${done.hash} is not mined yet`, { hash: done.hash, nonce: done.nonce, from: done.from, status: done.status, step: what });
+    }
     if (done.status !== "confirmed") throw new LiquidityError("TX_FAILED", `${what} failed: ${done.reason ?? done.status}`, { hash: done.hash, reason: done.reason });
     const rc = (await this.provider.send("eth_getTransactionReceipt", [done.hash])) as { logs: Array<{ address: string; topics: string[]; data: string }> };
     return { tx: done, logs: rc.logs as unknown as Log[] };

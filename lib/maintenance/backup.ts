@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Sequelize } from "sequelize";
 import type { DatabaseSettings } from "../runtime/env";
 import { maskUrl } from "../runtime/mask";
+import { makePrivateDir, restrictFile } from "../runtime/private-files";
 
 export class BackupUnavailableError extends Error {
   constructor(message: string) {
@@ -50,6 +51,25 @@ export function backupFileName(database: string, now: Date, ext: string): string
   return `mmesh-${database.replace(/[^A-Za-z0-9_-]/g, "_")}-${stamp}.${ext}`;
 }
 
+/**
+ * Reserves `dir/name` as a new empty file (a suffix -2, -3... when a backup of the same second
+ * exists) and returns its path: two backups never write one file. pg_dump overwrites the empty
+ * file; SQLite's VACUUM INTO accepts an empty target.
+ */
+export function reserveBackupFile(dir: string, name: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const dot = name.indexOf(".");
+  for (let n = 1; ; n++) {
+    const file = path.join(dir, n === 1 ? name : `${name.slice(0, dot)}-${n}${name.slice(dot)}`);
+    try {
+      fs.closeSync(fs.openSync(file, "wx"));
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || n >= 1000) throw err;
+    }
+  }
+}
+
 /** pg_dump arguments and environment from a postgres:// URL; the password only in the environment. */
 export function pgDumpInvocation(url: string, file: string): { args: string[]; env: Record<string, string> } {
   const u = new URL(url);
@@ -73,9 +93,9 @@ export async function backupPostgres(url: string, dir: string, opts: { pgDump?: 
   const pgDump = opts.pgDump === undefined ? findExecutable("pg_dump") : opts.pgDump;
   if (!pgDump) throw new BackupUnavailableError("pg_dump is not on PATH: install the PostgreSQL client tools (e.g. apt-get install postgresql-client) on the db-maintenance node");
   const started = Date.now();
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const dbName = decodeURIComponent(new URL(url).pathname.replace(/^\//, "")) || "postgres";
-  const file = path.join(dir, backupFileName(dbName, opts.now ?? new Date(), "dump"));
+  const file = reserveBackupFile(dir, backupFileName(dbName, opts.now ?? new Date(), "dump"));
   const { args, env } = pgDumpInvocation(url, file);
   const stderr: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -99,6 +119,7 @@ export async function backupPostgres(url: string, dir: string, opts: { pgDump?: 
     const detail = redact(stderr.join("").trim(), env.PGPASSWORD).slice(0, 500);
     throw new BackupFailedError(`pg_dump exited with ${code}${detail ? `: ${detail}` : ""}`);
   }
+  restrictFile(file);
   const bytes = fs.statSync(file).size;
   return { file, bytes, format: "pg_dump-custom", durationMs: Date.now() - started };
 }
@@ -106,9 +127,15 @@ export async function backupPostgres(url: string, dir: string, opts: { pgDump?: 
 export async function backupSqlite(sequelize: Sequelize, storage: string, dir: string, now = new Date()): Promise<BackupResult> {
   if (storage === ":memory:") throw new BackupUnavailableError("the database is in memory (DATABASE_URL=sqlite::memory:): nothing to back up to a file");
   const started = Date.now();
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, backupFileName(path.basename(storage).replace(/\.[^.]*$/, ""), now, "sqlite"));
-  await sequelize.query(`VACUUM INTO '${file.replace(/'/g, "''")}'`);
+  makePrivateDir(dir);
+  const file = reserveBackupFile(dir, backupFileName(path.basename(storage).replace(/\.[^.]*$/, ""), now, "sqlite"));
+  try {
+    await sequelize.query(`VACUUM INTO '${file.replace(/'/g, "''")}'`);
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+  restrictFile(file);
   return { file, bytes: fs.statSync(file).size, format: "sqlite", durationMs: Date.now() - started };
 }
 

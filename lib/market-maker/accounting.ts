@@ -31,9 +31,13 @@
  *
  * PnlTracker: daily PnL and drawdown on top of the ledger's equity (see its docs).
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 
-const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -1e9, toExpPos: 1e9 });
+// 40 digits, ties to even, where a quotient is rounded (a repeating average): the snapshot's
+// avgEntryPrice and realized are stored in 64-character columns (mm_bots, mm_pnl_history), which a
+// 60-digit quotient below 0.001 ("0.0000106666…") would overflow. Sums and products of amounts
+// stay exact (they need far fewer digits).
+const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 type Dec = InstanceType<typeof D>;
 
 export interface AccountingFill {
@@ -347,6 +351,22 @@ export class PnlTracker {
     return basis.gt(0) ? peak.minus(eq).div(basis).toNumber() : 0;
   }
 
+  /**
+   * Drawdown of `equity` from the peak in the quote currency (peak − equity, exact; 0 at or
+   * above the peak and before any update). Meaningful without a capital: the PnL starts at 0 when
+   * the bot first quotes, so this is how far the PnL has fallen from its best since then.
+   */
+  drawdownAmount(equity: string): string {
+    const eq = dec(equity, "equity");
+    if (this.peak === null || !this.peak.gt(eq)) return "0";
+    return str(this.peak.minus(eq));
+  }
+
+  /** True when a capital was given (the drawdown ratio is then on capital + PnL). */
+  hasCapital(): boolean {
+    return !this.capital.isZero();
+  }
+
   /** What to persist to resume after a restart (with `capital` when one was given). */
   state(): PnlState & { capital?: string } {
     const s: PnlState & { capital?: string } = {
@@ -384,18 +404,22 @@ export interface BotMark {
   realized: string;
   unrealized: string;
   total: string;
-  /** PnlTracker.drawdown of the total. */
-  drawdown: number;
+  /** PnlTracker.drawdownAmount of the total (`money` string, quote currency): set for every bot. */
+  drawdownQuote: string;
+  /** PnlTracker.drawdown of the total (capital + PnL), only when the bot has a capital: without one a ratio of the PnL alone means little. */
+  drawdown?: number;
   /** inventoryRatio of the bot's inventory at the mark; null without a mark. */
   inventoryRatio: number | null;
 }
 
-/** PnL at `mid` (unrealized 0 without one), drawdown from the tracker's peak, inventory ratio. */
+/** PnL at `mid` (unrealized 0 without one), drawdown from the tracker's peak (quote currency; the ratio with a capital), inventory ratio. */
 export function botMark(ledger: PositionLedger, pnl: PnlTracker, mid: string | null, inventory: { base: string; quote: string }): BotMark {
   const realized = ledger.snapshot().realized;
   const unrealized = mid === null ? "0" : ledger.unrealized(mid);
   const total = str(new D(realized).plus(unrealized));
-  return { realized: money(realized), unrealized: money(unrealized), total: money(total), drawdown: pnl.drawdown(total), inventoryRatio: inventoryRatio(inventory.base, inventory.quote, mid) };
+  const mark: BotMark = { realized: money(realized), unrealized: money(unrealized), total: money(total), drawdownQuote: money(pnl.drawdownAmount(total)), inventoryRatio: inventoryRatio(inventory.base, inventory.quote, mid) };
+  if (pnl.hasCapital()) mark.drawdown = pnl.drawdown(total);
+  return mark;
 }
 
 /** One bot's ledger and mark-to-market, for a PnL report. */

@@ -23,13 +23,18 @@ export interface MarketDoc {
   keyId?: string;
 }
 
+/** 10 s: OKX's shortest accepted timeout; refreshed every 2.5 s. */
+export const DEFAULT_DEAD_MAN_TIMEOUT_MS = 10_000;
+
 export interface StrategyDoc {
   market: string;
-  strategy: "pure_market_making" | "avellaneda_stoikov" | "cross_exchange";
+  strategy: "pure_market_making" | "avellaneda_stoikov" | "glft" | "cross_exchange";
   enabled?: boolean;
   minRequoteIntervalMs?: number;
   /** Quote-currency capital the drawdown limit is measured against (capital + PnL). */
   capital?: string;
+  /** Dead man's switch timeout while the bot quotes, where the exchange has one (lib/market-maker/dead-man.ts); 0 = off. */
+  deadManTimeoutMs?: number;
   params: Record<string, unknown>;
 }
 
@@ -53,6 +58,8 @@ export interface BotSpec {
   minRequoteIntervalMs: number;
   /** See StrategyDoc.capital; undefined: drawdown on the PnL alone. */
   capital?: string;
+  /** See StrategyDoc.deadManTimeoutMs; 0 = off. */
+  deadManTimeoutMs: number;
   market: MarketRef;
   /** PMM `priceSource: external` market, or the XEMM taker market. */
   reference: MarketRef | null;
@@ -103,6 +110,7 @@ export function buildBotSpecs(
         params: body.params,
         minRequoteIntervalMs: body.minRequoteIntervalMs ?? 250,
         capital: body.capital,
+        deadManTimeoutMs: body.deadManTimeoutMs ?? DEFAULT_DEAD_MAN_TIMEOUT_MS,
         market,
         reference,
         risk: riskLimitsFromConfig(riskBody),

@@ -13,6 +13,11 @@
  * while a cancel is in flight. Positions come only from fills (`onFill`), so a cancel
  * that loses a race with a fill still ends with the right position.
  *
+ * The strategy sees the book of others: the bot's own orders are netted out of each snapshot
+ * (lib/market-maker/own-book.ts), and a periodic audit against the venue's open orders drops
+ * orders that vanished there. The stale-feed guard runs from the feed's last message: a price
+ * (`onPrice`) or a report that the feed heard from the market without a change (`onFeedAlive`).
+ *
  * Per-tick cost: the decision is made synchronously when a requote is due. When the plan is
  * empty and the kill-switch/stale-feed check certainly passes ("quiet": the usual tick in a
  * quiet market), nothing else runs — no promise, no decimal PnL update. That check is made
@@ -21,7 +26,7 @@
  * so halts happen on the same tick as before. Rounding and planning keep exact decimal
  * strings as output (lib/market-maker/rounding.ts, order-plan.ts).
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 import { preciseNow } from "../runtime/precise-now";
 import type { RiskDecision, RiskLimits } from "../risk/types";
 import { checkOrders } from "../risk";
@@ -29,6 +34,8 @@ import type { Inventory, MarketRules, MarketSnapshot, OrderPolicy, Strategy } fr
 import { PnlTracker, PositionLedger, type AccountingFill, type LedgerSnapshot } from "./accounting";
 import { isBotOrder, newClientOrderId } from "./client-order-id";
 import { planOrders, type LiveOrder } from "./order-plan";
+import { OwnOrderBook } from "./own-book";
+import { QuoteNotes, type UnquotedSide, type WidenedQuotes } from "./quote-notes";
 import { roundQuotes, type DecimalRules, type RoundedQuote } from "./rounding";
 
 export interface VenueOrder {
@@ -77,7 +84,8 @@ export interface VenueReplaceResult {
 
 /** Takes the other side of a maker fill on the taker venue (cross-exchange market making). */
 export interface Hedger {
-  hedge(order: { side: "buy" | "sell"; amount: string; reason: string }): Promise<{ price: string; amount: string }>;
+  /** `makerFill`: the hedged fill's venue and trade id, the same for every delivery of that fill. */
+  hedge(order: { side: "buy" | "sell"; amount: string; reason: string; makerFill: string }): Promise<{ price: string; amount: string }>;
 }
 
 export interface BotClock {
@@ -135,6 +143,13 @@ export interface BotConfig {
   capital?: string;
   /** Checked right before orders leave: false (e.g. the bot's lease may have lapsed) sends nothing. */
   canQuote?: () => boolean;
+  /**
+   * An acknowledged order is taken for being in a public book snapshot received this long after
+   * its ack (and a closed one for no longer being in it); default 1 s. See lib/market-maker/own-book.ts.
+   */
+  ownBookBufferMs?: number;
+  /** How often the live orders are checked against the venue's open orders; default 5 s, 0 = never. */
+  auditIntervalMs?: number;
   /** Client order ids for new orders; default `newClientOrderId` (wall clock + randomness). A backtest passes a deterministic one. */
   clientOrderId?: (bot: string) => string;
 }
@@ -152,9 +167,15 @@ export interface BotStatus {
   unrealized: string;
   mid: string | null;
   priceReceivedAt: number | null;
+  /** Last message of the feed (a price change or a message that left the top as it was). */
+  feedAliveAt: number | null;
   lastRequoteAt: number | null;
   lastRisk: { blocked: string | null; rejected: string[] };
   strategyState: Record<string, number | string | null>;
+  /** Sides the bot cannot quote now, why and since when (lib/market-maker/quote-notes.ts); warned about once per change. */
+  unquoted: UnquotedSide[];
+  /** Quotes the fee floor moved away from the mid, why and since when; null when none. */
+  widened: WidenedQuotes | null;
   requotes: number;
 }
 
@@ -164,6 +185,8 @@ export class OrderGoneError extends Error {
 }
 
 const ZERO = new Decimal(0);
+const DEFAULT_OWN_BOOK_BUFFER_MS = 1_000;
+const DEFAULT_AUDIT_INTERVAL_MS = 5_000;
 
 type Decision = { plan: ReturnType<typeof planOrders>; risk: RiskDecision } | "quiet";
 
@@ -173,14 +196,26 @@ export class Bot {
   readonly ledger: PositionLedger;
   readonly pnl: PnlTracker;
 
+  /** The quoted market's latest public snapshot (marks, risk). */
   private market: MarketSnapshot | null = null;
+  /** The same without the bot's own orders: what the strategy prices from. */
+  private view: MarketSnapshot | null = null;
   private reference: MarketSnapshot | null = null;
   private priceReceivedAt: number | null = null;
+  /**
+   * When the feed last heard from the venue (any message: a price change, or a depth diff,
+   * snapshot or poll that left the top of book as it was): the stale-feed guard's clock.
+   */
+  private feedAliveAt: number | null = null;
   private tickReceivedAt = 0;
   private inventory: { base: Decimal; quote: Decimal } = { base: ZERO, quote: ZERO };
   /** The inventory as floats for the strategy (kept in step with `inventory`). */
   private inventoryF: Inventory = { base: 0, quote: 0 };
   private readonly live = new Map<string, LiveOrder>();
+  /** The live orders as the public book may show them, to price from the book of others (lib/market-maker/own-book.ts). */
+  private readonly own: OwnOrderBook;
+  private lastAuditAt: number | null = null;
+  private auditing: Promise<void> | null = null;
   private readonly seenTrades = new Set<string>();
   private lastFillAt: number | null = null;
   private lastRequoteAt: number | null = null;
@@ -201,6 +236,7 @@ export class Bot {
   private lastRisk: { blocked: string | null; rejected: string[] } = { blocked: null, rejected: [] };
   private requotes = 0;
   private hedges: Promise<void> = Promise.resolve();
+  private readonly notes: QuoteNotes;
 
   constructor(
     readonly config: BotConfig,
@@ -211,9 +247,11 @@ export class Bot {
     initial?: { ledger?: LedgerSnapshot; pnl?: { day: string; dayStartEquity: string; peakEquity: string } },
   ) {
     this.ledger = new PositionLedger(config.base, config.quote, initial?.ledger);
+    this.own = new OwnOrderBook(config.ownBookBufferMs ?? DEFAULT_OWN_BOOK_BUFFER_MS);
     this.pnl = new PnlTracker({ ...initial?.pnl, capital: config.capital });
     this.dailyLossLimitF = config.risk.dailyLossLimit !== undefined ? Number(config.risk.dailyLossLimit) : null;
     this.capitalF = config.capital ? Number(config.capital) : 0;
+    this.notes = new QuoteNotes(config.name, (m) => this.events.warn?.(m));
   }
 
   /** Takes over the market: cancels orders a previous owner of this bot left resting, reads balances, starts quoting. */
@@ -262,9 +300,11 @@ export class Bot {
   /** A new price for the quoted market. `receivedAt` is when the tick entered this system. */
   onPrice(snapshot: MarketSnapshot, receivedAt: number): void {
     this.market = snapshot;
+    // The book of others: the strategy never prices off (joins, steps ahead of, counts the depth of) the bot's own quotes.
+    this.view = this.own.netSnapshot(snapshot, receivedAt);
     this.priceReceivedAt = receivedAt;
     this.tickReceivedAt = receivedAt;
-    this.armStaleCheck(receivedAt);
+    this.noteFeedAlive(receivedAt);
     this.config.strategy.observeMid?.(snapshot.ts, (snapshot.bestBid + snapshot.bestAsk) / 2);
     this.trigger();
   }
@@ -274,6 +314,18 @@ export class Bot {
     this.reference = snapshot;
     this.tickReceivedAt = receivedAt;
     this.trigger();
+  }
+
+  /**
+   * The feed received a message at `receivedAt` that did not change the top of book (a quiet
+   * market): the last price still holds, so the stale-feed guard restarts from it. A bot
+   * pulled for a stale feed quotes again.
+   */
+  onFeedAlive(receivedAt: number): void {
+    if (this.priceReceivedAt === null || (this.feedAliveAt !== null && receivedAt <= this.feedAliveAt)) return;
+    const wasStale = this.lastRisk.blocked === "stale_feed";
+    this.noteFeedAlive(receivedAt);
+    if (wasStale) this.trigger();
   }
 
   /** The market's feed went stale: quotes come down at once rather than at the next tick. */
@@ -298,7 +350,8 @@ export class Bot {
     const order = fill.clientOrderId ? this.live.get(fill.clientOrderId) : undefined;
     if (order) {
       const remaining = new Decimal(order.remaining).minus(fill.amount);
-      if (remaining.lte(0)) this.live.delete(order.clientOrderId);
+      this.own.filled(order.clientOrderId, Number(fill.amount), this.clock.now());
+      if (remaining.lte(0)) this.untrack(order.clientOrderId);
       else order.remaining = remaining.toString();
       // A fill of a managed order leaves the other side hanging; a fill of a hanging order changes nothing else.
       if (this.config.policy.hangingOrders && !order.hanging) {
@@ -356,9 +409,11 @@ export class Bot {
       unrealized: mid ? this.ledger.unrealized(mid.toString()) : "0",
       mid: mid?.toString() ?? null,
       priceReceivedAt: this.priceReceivedAt,
+      feedAliveAt: this.feedAliveAt,
       lastRequoteAt: this.lastRequoteAt,
       lastRisk: this.lastRisk,
       strategyState: this.config.strategy.describe(),
+      ...this.notes.status(),
       requotes: this.requotes,
     };
   }
@@ -408,7 +463,7 @@ export class Bot {
 
   /** Resolves when no requote is running (a test or the backtester waits on it). */
   async idle(): Promise<void> {
-    while (this.requoting) await this.requoting;
+    while (this.requoting || this.auditing) await (this.requoting ?? this.auditing);
     await this.hedges;
   }
 
@@ -466,7 +521,7 @@ export class Bot {
     const orders = quoting ? plan.place.filter((q) => allowed.has(q)).map((q) => this.newLiveOrder(q, now)) : [];
     const cancel = plan.cancel.map((o) => o.clientOrderId);
     if (cancel.length === 0 && orders.length === 0) return;
-    for (const o of orders) this.live.set(o.clientOrderId, o);
+    for (const o of orders) this.track(o);
     let result: VenueReplaceResult;
     try {
       result = await (this.venue.replace as NonNullable<BotVenue["replace"]>)(
@@ -482,7 +537,7 @@ export class Bot {
       return;
     }
     for (const c of result.canceled) {
-      if (c.ok) this.live.delete(c.clientOrderId);
+      if (c.ok) this.untrack(c.clientOrderId);
       else this.events.warn?.(`bot ${this.config.name}: cancel ${c.clientOrderId} failed: ${c.error?.message ?? "unknown error"}`);
     }
     const acks = new Map(result.placed.map((p) => [p.clientOrderId, p]));
@@ -490,7 +545,7 @@ export class Bot {
     const placed = orders.map((o): LiveOrder | null => {
       const ack = result.placesSkipped ? undefined : acks.get(o.clientOrderId);
       if (!ack?.ok || !ack.order) {
-        this.live.delete(o.clientOrderId);
+        this.untrack(o.clientOrderId);
         if (!result.placesSkipped) this.events.warn?.(`bot ${this.config.name}: ${o.side} ${o.amount}@${o.price} refused: ${ack?.error?.message ?? "no answer from the venue"}`);
         return null;
       }
@@ -512,8 +567,21 @@ export class Bot {
 
   /** The venue took `order`: it stays live while open (fills, even immediate ones, arrive through onFill); closed or rejected, it is done. */
   private acknowledged(order: LiveOrder, status: string): LiveOrder | null {
-    if (status !== "open" && status !== "pending") this.live.delete(order.clientOrderId);
+    if (status !== "open" && status !== "pending") this.untrack(order.clientOrderId);
+    else this.own.accepted(order.clientOrderId, this.clock.now());
     return this.live.has(order.clientOrderId) ? order : null;
+  }
+
+  /** A new order goes live (just before it is sent: a fill may come before the ack). */
+  private track(order: LiveOrder): void {
+    this.live.set(order.clientOrderId, order);
+    this.own.submitted({ clientOrderId: order.clientOrderId, side: order.side, price: Number(order.price), amount: Number(order.remaining) }, this.clock.now());
+  }
+
+  /** Cancelled, filled, refused or gone. */
+  private untrack(clientOrderId: string): void {
+    this.live.delete(clientOrderId);
+    this.own.closed(clientOrderId, this.clock.now());
   }
 
   private newLiveOrder(q: RoundedQuote, now: number): LiveOrder {
@@ -528,11 +596,15 @@ export class Bot {
   private decide(now: number): Decision {
     const market = this.market as MarketSnapshot;
     const inventory: Inventory = { base: this.inventoryF.base, quote: this.inventoryF.quote };
-    const quotes = this.config.strategy.quotes({ now, market, reference: this.reference ?? undefined, inventory, rules: this.config.rules });
+    const quotes = this.config.strategy.quotes({ now, market: this.view ?? market, reference: this.reference ?? undefined, inventory, rules: this.config.rules });
     const desired = roundQuotes(quotes, this.config.decimalRules);
     // Plan first, then check the risk of what would actually be sent.
     const plan = planOrders(desired, this.live.size === 0 ? [] : [...this.live.values()], this.config.policy, now, this.lastFillAt);
-    if (plan.cancel.length === 0 && plan.place.length === 0 && this.quietRisk(now)) return "quiet";
+    const state = this.config.strategy.describe();
+    if (plan.cancel.length === 0 && plan.place.length === 0 && this.quietRisk(now)) {
+      this.notes.observe(now, quotes, state, desired);
+      return "quiet";
+    }
     const mid = this.midDecimal() as Decimal;
     const equity = this.ledger.equity(mid.toString());
     const { dailyPnl, peakEquity } = this.pnl.update(equity, now);
@@ -540,7 +612,7 @@ export class Bot {
       plan.place,
       {
         now,
-        priceReceivedAt: this.priceReceivedAt,
+        priceReceivedAt: this.feedAliveAt,
         mid: mid.toString(),
         inventory: { base: this.inventory.base.toString(), quote: this.inventory.quote.toString() },
         openOrders: plan.keep.map((o) => ({ side: o.side, price: o.price, amount: o.remaining })),
@@ -550,6 +622,7 @@ export class Bot {
       },
       this.config.risk,
     );
+    this.notes.observe(now, quotes, state, desired, { risk, keep: plan.keep });
     // The same book with the same ledger and baselines gives the same PnL and no halt: quiet next time.
     if (!risk.halt) this.markCheck = { ledger: this.ledger.version, pnl: this.pnl.version, bid: market.bestBid, ask: market.bestAsk };
     return { plan, risk };
@@ -562,7 +635,7 @@ export class Bot {
    */
   private quietRisk(now: number): boolean {
     const limits = this.config.risk;
-    if (this.priceReceivedAt === null || now - this.priceReceivedAt > limits.staleFeedMs) return false;
+    if (this.feedAliveAt === null || now - this.feedAliveAt > limits.staleFeedMs) return false;
     if (this.ledger.isFlat()) return this.pnl.sameDay(now) && this.quietWhenFlat(now);
     const market = this.market as MarketSnapshot;
     const m = this.markCheck;
@@ -604,12 +677,12 @@ export class Bot {
   private async place(q: RoundedQuote, now: number): Promise<LiveOrder | null> {
     const order = this.newLiveOrder(q, now);
     const { clientOrderId } = order;
-    this.live.set(clientOrderId, order);
+    this.track(order);
     try {
       const ack = await this.venue.place({ clientOrderId, side: q.side, price: q.price, amount: q.amount });
       return this.acknowledged(order, ack.status);
     } catch (err) {
-      this.live.delete(clientOrderId);
+      this.untrack(clientOrderId);
       this.events.warn?.(`bot ${this.config.name}: ${q.side} ${q.amount}@${q.price} refused: ${(err as Error).message}`);
       return null;
     }
@@ -619,11 +692,11 @@ export class Bot {
   private async cancelQuietly(clientOrderId: string): Promise<boolean> {
     try {
       await this.venue.cancel(clientOrderId);
-      this.live.delete(clientOrderId);
+      this.untrack(clientOrderId);
       return true;
     } catch (err) {
       if (err instanceof OrderGoneError) {
-        this.live.delete(clientOrderId);
+        this.untrack(clientOrderId);
         return true;
       }
       this.events.warn?.(`bot ${this.config.name}: cancel ${clientOrderId} failed: ${(err as Error).message}`);
@@ -642,10 +715,15 @@ export class Bot {
     if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
     this.deferred = this.housekeeping = this.staleTimer = null;
     this.requoteAgain = false;
-    while (this.requoting) await this.requoting;
+    while (this.requoting || this.auditing) await (this.requoting ?? this.auditing);
   }
 
-  /** Pulls the quotes as soon as the price is older than staleFeedMs, not at the next housekeeping run. */
+  private noteFeedAlive(receivedAt: number): void {
+    if (this.feedAliveAt === null || receivedAt > this.feedAliveAt) this.feedAliveAt = receivedAt;
+    this.armStaleCheck(receivedAt);
+  }
+
+  /** Pulls the quotes as soon as the feed is silent for longer than staleFeedMs, not at the next housekeeping run. */
   private armStaleCheck(receivedAt: number): void {
     const at = receivedAt + this.config.risk.staleFeedMs + 1;
     // One timer, not one per tick: an armed check that fires before the latest price is stale re-arms itself.
@@ -656,13 +734,41 @@ export class Bot {
     this.staleCheckAt = at;
     this.staleTimer = this.clock.setTimeout(() => {
       this.staleTimer = null;
-      const latest = (this.priceReceivedAt ?? receivedAt) + this.config.risk.staleFeedMs + 1;
+      const latest = (this.feedAliveAt ?? receivedAt) + this.config.risk.staleFeedMs + 1;
       if (latest > this.clock.now()) {
-        this.armStaleCheck(this.priceReceivedAt ?? receivedAt);
+        this.armStaleCheck(this.feedAliveAt ?? receivedAt);
         return;
       }
       this.trigger();
     }, Math.max(0, at - this.clock.now()));
+  }
+
+  /**
+   * The live orders against the venue's open ones, listed by a request sent at `listedFrom`: an
+   * order gone from the venue without the bot hearing of it (cancelled there, e.g. by the dead
+   * man's switch while this node could not reach it) leaves the live set, so the bot quotes
+   * again; an order of this bot's the venue lists but the bot does not know is cancelled.
+   */
+  private async auditOrders(listedFrom: number): Promise<void> {
+    this.lastAuditAt = listedFrom;
+    let listed: VenueOrder[];
+    try {
+      listed = await this.venue.openOrders();
+    } catch (err) {
+      this.events.warn?.(`bot ${this.config.name}: order audit failed: ${(err as Error).message}`);
+      return;
+    }
+    if (this.state !== "running") return;
+    const open = listed.filter((o) => isBotOrder(this.config.name, o.clientOrderId)).map((o) => o.clientOrderId as string);
+    const { vanished, unknown } = this.own.audit(open, listedFrom);
+    const gone = vanished.filter((id) => this.live.has(id));
+    for (const id of gone) this.untrack(id);
+    if (gone.length > 0) this.events.warn?.(`bot ${this.config.name}: ${gone.length} order(s) no longer open at the venue: ${gone.join(", ")}`);
+    if (unknown.length > 0) {
+      this.events.warn?.(`bot ${this.config.name}: cancelling ${unknown.length} order(s) the venue lists but the bot does not know: ${unknown.join(", ")}`);
+      await Promise.all(unknown.map((id) => this.cancelQuietly(id)));
+    }
+    if (gone.length > 0) this.trigger();
   }
 
   /** Order refresh, max age and the stale-feed guard must act even when no tick arrives. */
@@ -672,6 +778,10 @@ export class Bot {
     this.housekeeping = this.clock.setTimeout(() => {
       this.housekeeping = null;
       if (this.state !== "running") return;
+      const now = this.clock.now();
+      this.own.prune(now);
+      const auditEvery = this.config.auditIntervalMs ?? DEFAULT_AUDIT_INTERVAL_MS;
+      if (auditEvery > 0 && (this.lastAuditAt === null || now - this.lastAuditAt >= auditEvery)) this.auditing ??= this.auditOrders(now).finally(() => (this.auditing = null));
       this.trigger();
       this.scheduleHousekeeping();
     }, every);
@@ -717,7 +827,7 @@ export class Bot {
     const amount = fill.side === "buy" ? new Decimal(fill.amount).minus(baseFee).toString() : new Decimal(fill.amount).plus(baseFee).toString();
     try {
       // Retries (with the same client order id, so never a second hedge) belong to the hedger's transport.
-      await (this.hedger as Hedger).hedge({ side, amount, reason: `hedge of ${fill.tradeId}` });
+      await (this.hedger as Hedger).hedge({ side, amount, reason: `hedge of ${fill.tradeId}`, makerFill: `${this.config.exchange}:${fill.tradeId}` });
     } catch (err) {
       const error = (err as Error).message;
       this.events.warn?.(`bot ${this.config.name}: hedge ${side} ${amount} for ${fill.tradeId} failed: ${error}`);

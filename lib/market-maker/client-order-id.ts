@@ -43,3 +43,13 @@ export function newClientOrderId(bot: string, seq?: number): string {
 export function isBotOrder(bot: string, clientOrderId: string | null | undefined): boolean {
   return typeof clientOrderId === "string" && clientOrderId.startsWith(botTag(bot) + "-");
 }
+
+/**
+ * The client order id of the hedge of one maker fill (`makerFill`: the fill's venue and trade id):
+ * the same for every attempt, on any node, so a fill delivered twice (a redelivery, a restart, two
+ * nodes during a lease handover) is hedged once: the cex returns the order already placed under it.
+ * Format `<tag>-<25 hex of sha256(makerFill)>`, 36 characters.
+ */
+export function hedgeClientOrderId(hedgeBot: string, makerFill: string): string {
+  return `${botTag(hedgeBot)}-${createHash("sha256").update(makerFill, "utf8").digest("hex").slice(0, 25)}`;
+}

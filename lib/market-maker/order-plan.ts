@@ -22,11 +22,9 @@
  * 6. `cancel`, `keep` and `place` are sorted by side (buy first), then level, then
  *    (for live orders) placedAt and clientOrderId.
  */
-import Decimal from "decimal.js";
+import { Decimal as D } from "../decimal";
 import type { OrderPolicy } from "../strategies/types";
 import type { RoundedQuote } from "./rounding";
-
-const D = Decimal.clone({ precision: 60, toExpNeg: -1e9, toExpPos: 1e9 });
 
 export interface LiveOrder {
   clientOrderId: string;

@@ -19,11 +19,8 @@
  *   decimal places: tick "0.01" → "100.50", tick "5" → "105", lot "0.001" → "0.120".
  * - Output order: buys then sells, each by level (stable for equal levels).
  */
-import Decimal from "decimal.js";
+import { Decimal as D, type Decimal as Dec } from "../decimal";
 import type { Quote } from "../strategies/types";
-
-const D = Decimal.clone({ precision: 60, toExpNeg: -1e9, toExpPos: 1e9 });
-type Dec = InstanceType<typeof D>;
 
 export interface DecimalRules {
   tickSize: string;

@@ -3,9 +3,9 @@
  * and the hedge venue of cross-exchange market making (cex market order or dex swap).
  * `call` is the broker's call; nothing here knows about Moleculer beyond error codes.
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 import { OrderGoneError, type BotVenue, type Hedger, type VenueOrder, type VenueReplaceResult } from "./bot";
-import { newClientOrderId } from "./client-order-id";
+import { hedgeClientOrderId } from "./client-order-id";
 import type { MarketRef } from "./bot-spec";
 import type { MarketRules } from "../strategies/types";
 import { roundToStep, type DecimalRules } from "./rounding";
@@ -74,6 +74,24 @@ export async function cexMarketRules(call: Call, market: MarketRef): Promise<{ r
 }
 
 /**
+ * The market's maker/taker fee from the fee service (fee.rates: the account's own rates where the
+ * venue gives them), which the strategies' fee floor uses. Without a fee service, or when it
+ * fails, the market's fees from cex.markets stay (warned), so a bot still starts.
+ */
+export async function liveFeeRates(call: Call, market: MarketRef, warn: (m: string) => void): Promise<Pick<MarketRules, "makerFee" | "takerFee">> {
+  try {
+    const r = (await call("fee.rates", { exchange: market.venue, symbol: market.symbol })) as { maker: string | null; taker: string | null };
+    const out: Pick<MarketRules, "makerFee" | "takerFee"> = {};
+    if (r.maker !== null && r.maker !== undefined && Number.isFinite(Number(r.maker))) out.makerFee = Number(r.maker);
+    if (r.taker !== null && r.taker !== undefined && Number.isFinite(Number(r.taker))) out.takerFee = Number(r.taker);
+    return out;
+  } catch (err) {
+    warn(`fee.rates for ${market.venue} ${market.symbol} failed (${(err as Error).message}): quoting with the market's listed fees`);
+    return {};
+  }
+}
+
+/**
  * The XEMM hedge: a market order on a CEX taker, or an exact swap on a DEX pool. A CEX hedge is
  * retried `retries` times by the broker's retry policy (retryable errors only) with the same
  * client order id, so the cex service's idempotency makes a retry after a lost answer harmless;
@@ -82,7 +100,7 @@ export async function cexMarketRules(call: Call, market: MarketRef): Promise<{ r
 export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: string | null, retries: number, slippageBps = 100): Hedger {
   if (taker.kind === "cex") {
     return {
-      async hedge({ side, amount: wanted }) {
+      async hedge({ side, amount: wanted, makerFill }) {
         // The taker's lot decides what can be sent; less than a lot stays as (reported) exposure.
         const amount = takerLot ? roundToStep(new Decimal(wanted), new Decimal(takerLot), "floor").toFixed() : wanted;
         if (new Decimal(amount).lte(0)) throw new Error(`hedge of ${wanted} is below ${taker.venue}'s lot ${takerLot}`);
@@ -92,7 +110,7 @@ export function hedgerFor(call: Call, bot: string, taker: MarketRef, takerLot: s
           side,
           type: "market",
           amount,
-          clientOrderId: newClientOrderId(hedgeTagOf(bot)),
+          clientOrderId: hedgeClientOrderId(hedgeTagOf(bot), makerFill),
         }, { retries })) as VenueOrder & { average?: string | null };
         if (new Decimal(order.filled || "0").lte(0)) throw new Error(`hedge ${side} ${amount} on ${taker.venue} did not fill (status ${order.status})`);
         return { price: order.price ?? "0", amount: order.filled };

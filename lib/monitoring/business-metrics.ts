@@ -10,7 +10,8 @@
  * - `price.cex.updated` CexPriceUpdate { exchange, symbol, bid, ask, mid, receivedAt } →
  *                       mmesh_feed_age_seconds{exchange,symbol} (refreshed on a timer), mmesh_market_spread_bps{exchange,symbol}
  * - `mm.pnl.updated`        MmPnlUpdated → mmesh_pnl{bot,exchange,symbol,kind=realized|unrealized|total},
- *                           mmesh_drawdown_ratio{bot,exchange,symbol}, mmesh_inventory_ratio{bot,exchange,symbol}
+ *                           mmesh_drawdown_quote{bot,exchange,symbol} (every bot), mmesh_drawdown_ratio{bot,exchange,symbol}
+ *                           (bots with a capital), mmesh_inventory_ratio{bot,exchange,symbol}
  *                           (emitted by the market maker on every fill and every markIntervalMs)
  * - `mm.inventory.updated`  MmInventoryUpdated → mmesh_inventory{bot,exchange,asset}
  * - `mm.quote.placed`       MmQuotePlaced → mmesh_spread_quoted_bps{bot,exchange,symbol},
@@ -32,7 +33,9 @@ export interface MmPnlUpdated {
   realized: string;
   unrealized: string;
   total?: string;
-  /** Drawdown of the total from the bot's equity peak, as its drawdown kill switch measures it (0 at the peak; 1 = capital + peak lost). */
+  /** Drawdown of the total from its peak in the quote currency (decimal string; 0 at the peak), for every bot. */
+  drawdownQuote?: string;
+  /** Drawdown of capital + total from its peak, as the drawdown kill switch measures it (0 at the peak; 1 = capital + peak lost); only for a bot with a capital. */
   drawdown?: number;
   /** Base share of the bot's inventory value at the mid, 0..1; absent or null without a price. */
   inventoryRatio?: number | null;
@@ -98,6 +101,7 @@ export const METRIC = {
   DB_TABLE_ROWS: "mmesh.db.table.rows",
   DB_TABLE_BYTES: "mmesh.db.table.bytes",
   DRAWDOWN: "mmesh.drawdown.ratio",
+  DRAWDOWN_QUOTE: "mmesh.drawdown.quote",
   INVENTORY_RATIO: "mmesh.inventory.ratio",
   BALANCE: "mmesh.balance",
 } as const;
@@ -105,7 +109,8 @@ export const METRIC = {
 export const BUSINESS_METRICS: MetricDefinition[] = [
   { name: METRIC.PNL, type: "gauge", labelNames: ["bot", "exchange", "symbol", "kind"], description: "Profit and loss per bot and market (quote currency)" },
   { name: METRIC.INVENTORY, type: "gauge", labelNames: ["bot", "exchange", "asset"], description: "Inventory per bot, venue and asset" },
-  { name: METRIC.DRAWDOWN, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Drawdown of a bot's equity from its peak, as its drawdown kill switch measures it (0 at the peak)" },
+  { name: METRIC.DRAWDOWN_QUOTE, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Drawdown of a bot's PnL from its peak, in the quote currency (0 at the peak)" },
+  { name: METRIC.DRAWDOWN, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Drawdown of a bot's capital + PnL from its peak, as its drawdown kill switch measures it (0 at the peak; bots with a capital)" },
   { name: METRIC.INVENTORY_RATIO, type: "gauge", labelNames: ["bot", "exchange", "symbol"], description: "Base share of a bot's inventory value at the mid, 0..1" },
   { name: METRIC.BALANCE, type: "gauge", labelNames: ["exchange", "asset"], description: "Balance (free + used) per venue account and asset, polled from cex.balance" },
   { name: METRIC.ORDERS_OPEN, type: "gauge", labelNames: ["exchange", "symbol"], description: "Open orders per market" },
@@ -237,6 +242,8 @@ export class BusinessMetrics {
     if (realized !== null) this.sink.set(METRIC.PNL, realized, { ...labels, kind: "realized" });
     if (unrealized !== null) this.sink.set(METRIC.PNL, unrealized, { ...labels, kind: "unrealized" });
     if (total !== null) this.sink.set(METRIC.PNL, total, { ...labels, kind: "total" });
+    const drawdownQuote = num(p.drawdownQuote);
+    if (drawdownQuote !== null && drawdownQuote >= 0) this.sink.set(METRIC.DRAWDOWN_QUOTE, drawdownQuote, labels);
     const drawdown = num(p.drawdown);
     if (drawdown !== null && drawdown >= 0) this.sink.set(METRIC.DRAWDOWN, drawdown, labels);
     const ratio = num(p.inventoryRatio);
@@ -244,8 +251,8 @@ export class BusinessMetrics {
   }
 
   /**
-   * One exchange's `cex.balance` answer ({ balances: { [asset]: { total } } }, non-zero assets
-   * only) → mmesh_balance{exchange,asset}; assets it no longer lists go to 0.
+   * One exchange's `cex.balance` answer ({ balances: { [asset]: { total } } }, every asset the
+   * exchange reports, zero ones too) → mmesh_balance{exchange,asset}; assets it no longer lists go to 0.
    */
   onBalances(exchange: string, answer: unknown): void {
     const balances = (answer as { balances?: unknown } | null)?.balances;

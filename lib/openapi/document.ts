@@ -7,17 +7,23 @@
  * several routes) gets `_<method>`, then a counter. When two routes share a method and
  * path, the first wins, as in moleculer-web's matching. Paths of one shape
  * (`/items/{id}`, `/items/{itemId}`) are one OpenAPI path named by the first route.
- * Paths are sorted for stable output.
+ * Paths are sorted for stable output. Component schemas: the error bodies, and those of
+ * `library` (by default lib/openapi/responses) that the operations reference, transitively.
  */
 import { buildComponents } from "./components";
+import { RESPONSE_SCHEMAS } from "./responses";
 import { buildOperation } from "./operation";
 import { expandPath, PathVariant, templateNames, templateShape } from "./path-template";
-import { OpenApiDocument, OpenApiInfo, OperationObject, PathItemObject, RouteDescriptor } from "./types";
+import { OpenApiDocument, OpenApiInfo, OperationObject, PathItemObject, RouteDescriptor, SchemaObject } from "./types";
 
 type MethodKey = keyof PathItemObject;
 const METHOD_ORDER: readonly MethodKey[] = ["get", "put", "post", "delete", "patch"];
 
-export function buildOpenApiDocument(routes: readonly RouteDescriptor[], info: OpenApiInfo): OpenApiDocument {
+export function buildOpenApiDocument(
+	routes: readonly RouteDescriptor[],
+	info: OpenApiInfo,
+	library: Readonly<Record<string, SchemaObject>> = RESPONSE_SCHEMAS,
+): OpenApiDocument {
 	const operations = new Map<string, Map<MethodKey, OperationObject>>();
 	const templateByShape = new Map<string, string>();
 	const usedIds = new Set<string>();
@@ -57,8 +63,25 @@ export function buildOpenApiDocument(routes: readonly RouteDescriptor[], info: O
 		info: { ...info },
 		tags: [...tags].sort().map((name) => ({ name })),
 		paths,
-		components: buildComponents(),
+		components: buildComponents(referenced(paths, library)),
 	};
+}
+
+const REF = /"#\/components\/schemas\/([^"]+)"/g;
+
+/** The schemas of `library` that `root` references, and those they reference. */
+function referenced(root: unknown, library: Readonly<Record<string, SchemaObject>>): Record<string, SchemaObject> {
+	const found: Record<string, SchemaObject> = {};
+	const queue = [JSON.stringify(root)];
+	for (let json = queue.pop(); json !== undefined; json = queue.pop()) {
+		for (const [, name] of json.matchAll(REF)) {
+			const schema = library[name];
+			if (schema === undefined || name in found) continue;
+			found[name] = schema;
+			queue.push(JSON.stringify(schema));
+		}
+	}
+	return Object.fromEntries(Object.keys(found).sort().map((name) => [name, found[name]]));
 }
 
 function baseId(action: string, variant: PathVariant, fullTemplate: string, index: number): string {

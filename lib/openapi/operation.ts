@@ -132,15 +132,28 @@ function describe(route: RouteDescriptor, variant: PathVariant, fullTemplate: st
 }
 
 function responses(route: RouteDescriptor, withParams: boolean): Record<string, ResponseObject | ReferenceObject> {
+	const write = route.method !== "GET";
 	const statuses: ErrorStatus[] = ["400"];
 	if (route.auth) statuses.push("401", "403");
+	// A public route taking a body may be refused the credentials it carries (login, refresh).
+	else if (withParams && BODY_METHODS.has(route.method)) statuses.push("401");
 	statuses.push("404");
+	if (write) statuses.push("409");
 	if (BODY_METHODS.has(route.method)) statuses.push("413");
 	if (withParams) statuses.push("422");
-	statuses.push("429", "500");
+	statuses.push("429", "500", "503", "504");
 	const result: Record<string, ResponseObject | ReferenceObject> = {
-		"200": { description: "Success: the action's result as JSON.", content: { "application/json": { schema: {} } } },
+		"200": {
+			description: route.response !== undefined ? "Success." : "Success: the action's result as JSON (not described).",
+			content: { "application/json": { schema: route.response !== undefined ? structuredClone(route.response) : {} } },
+		},
 	};
+	if (route.accepted !== undefined) {
+		result["202"] = {
+			description: "Accepted: the transaction is sent but not mined within the call's time; follow it, do not send again.",
+			content: { "application/json": { schema: structuredClone(route.accepted) } },
+		};
+	}
 	for (const status of statuses) result[status] = errorResponseRef(status);
 	return result;
 }

@@ -13,6 +13,8 @@ export type SchemaType = "string" | "number" | "integer" | "boolean" | "object" 
 
 /** OpenAPI 3.0 Schema Object (the JSON Schema Wright draft 00 subset plus `nullable`). */
 export type SchemaObject = Extensions & {
+	/** A reference to `#/components/schemas/<name>`; then the only key (OpenAPI 3.0 ignores siblings). */
+	$ref?: string;
 	type?: SchemaType;
 	format?: string;
 	title?: string;
@@ -61,6 +63,10 @@ export interface RouteDescriptor {
 	auth: boolean;
 	roles?: string[];
 	tags?: string[];
+	/** JSON Schema of the success (200) body. */
+	response?: SchemaObject;
+	/** JSON Schema of a 202 body, for routes that may answer "accepted, not done yet". */
+	accepted?: SchemaObject;
 }
 
 export interface OpenApiInfo {
@@ -88,8 +94,14 @@ export interface RequestBodyObject {
 	content: Record<string, MediaTypeObject>;
 }
 
+export interface HeaderObject {
+	description?: string;
+	schema: SchemaObject;
+}
+
 export interface ResponseObject {
 	description: string;
+	headers?: Record<string, HeaderObject>;
 	content?: Record<string, MediaTypeObject>;
 }
 

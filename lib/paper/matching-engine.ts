@@ -227,12 +227,12 @@ export class MatchingEngine {
     return order;
   }
 
-  cancelAll(account: Account, symbol?: string): PaperOrder[] {
+  cancelAll(account: Account, symbol?: string, reason = 'canceled by user'): PaperOrder[] {
     if (symbol !== undefined) this.spec(symbol);
     const canceled: PaperOrder[] = [];
     for (const order of [...account.openOrders.values()]) {
       if (symbol !== undefined && order.symbol !== symbol) continue;
-      this.cancelResting(account, order, 'canceled by user');
+      this.cancelResting(account, order, reason);
       canceled.push(order);
     }
     return canceled;

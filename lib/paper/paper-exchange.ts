@@ -71,6 +71,7 @@ export class PaperExchange {
     editOrder: false,
     cancelOrder: true,
     cancelAllOrders: true,
+    cancelAllOrdersAfter: true,
     fetchOrder: true,
     fetchOrders: true,
     fetchOpenOrders: true,
@@ -292,6 +293,16 @@ export class PaperExchange {
   async cancelAllOrders(symbol?: string): Promise<Order[]> {
     const canceled = this.venue.operation(() => this.venue.engine.cancelAll(this.account, symbol));
     return canceled.map(toCcxtOrder);
+  }
+
+  /**
+   * ccxt's dead man's switch: every open order of this account is canceled `timeout` ms (of
+   * the venue's time) from now unless called again first; a timeout of 0 disarms it.
+   */
+  async cancelAllOrdersAfter(timeout: number, _params: Record<string, unknown> = {}): Promise<{ timeout: number; triggerTime: number | null }> {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) throw new BadRequest(`paper cancelAllOrdersAfter needs a timeout of 0 or more ms, got ${String(timeout)}`);
+    const ms = Math.floor(timeout);
+    return { timeout: ms, triggerTime: this.venue.deadMan.arm(this.account.id, ms, this.venue.now()) };
   }
 
   async fetchOrder(id: string | undefined, symbol?: string, params: PaperLookupParams = {}): Promise<Order> {

@@ -10,6 +10,7 @@ import { MarketSpec, PaperMarketConfig, buildMarketSpec } from './markets';
 import { EngineObserver, MatchingEngine } from './matching-engine';
 import { PaperFill, PaperOrder, PublicTrade } from './orders';
 import { PaperExchange } from './paper-exchange';
+import { DeadManTimers } from './dead-man';
 import { Prng } from './prng';
 import { ReplayEvent, ReplaySource, loadReplayFile } from './replay';
 import { TickerStats } from './ticker-stats';
@@ -74,6 +75,10 @@ export class PaperVenue extends EventEmitter {
   readonly engine: MatchingEngine;
   private readonly stats = new Map<string, TickerStats>();
   private readonly sources: SimulationSource[] = [];
+  /** Per-account `cancelAllOrdersAfter` deadlines (ccxt's dead man's switch). */
+  readonly deadMan = new DeadManTimers((accountId) => {
+    this.engine.cancelAll(this.engine.account(accountId), undefined, "canceled by the dead man's switch (cancelAllOrdersAfter)");
+  });
   private readonly simulations = new Map<string, MarketSimulation>();
   private readonly replay: ReplaySource | undefined;
   private readonly bookEventDepth: number;
@@ -96,6 +101,7 @@ export class PaperVenue extends EventEmitter {
     this.engine = new MatchingEngine(specs, this.clock, this.observer(), config.history ?? {}, config.idPrefix ?? '');
     for (const spec of specs) this.stats.set(spec.symbol, new TickerStats());
 
+    this.sources.push(this.deadMan);
     const rng = new Prng(config.seed ?? 1);
     const replayed = new Set(replayEvents?.map((event) => event.symbol) ?? []);
     if (replayEvents?.length) {

@@ -2,6 +2,7 @@
  * Public-data ccxt clients for the price feed: ccxt.pro where the exchange has a websocket
  * class, plain ccxt (REST) otherwise; no credentials (public books need none).
  */
+import { venueConfig } from '../cex/venue-settings';
 import type { BookClient } from './sources';
 
 type Ctor = new (config: Record<string, unknown>) => BookClient & { loadHttpProxyAgent?(): Promise<unknown> };
@@ -27,15 +28,17 @@ export class UnknownExchangeError extends Error {
  */
 export async function createFeedClient(exchange: string, overrides: Record<string, unknown> = {}): Promise<BookClient> {
   const ccxt = loadCcxt();
-  const config = { enableRateLimit: true, ...overrides };
   const Pro = ccxt.pro?.[exchange] as Ctor | undefined;
+  const Rest = ccxt[exchange] as Ctor | undefined;
+  if (typeof Pro !== 'function' && (!ccxt.exchanges.includes(exchange) || typeof Rest !== 'function')) throw new UnknownExchangeError(exchange);
+  // mmesh's venue settings (sandbox, marketType) become ccxt config as for the cex service's clients
+  const { config: venue } = venueConfig(exchange, (Pro ?? Rest) as never, overrides);
+  const config = { enableRateLimit: true, ...venue };
   if (typeof Pro === 'function') {
     const client = new Pro(config);
     // ccxt.pro needs its proxy agents loaded before it can dial ws:// URLs
     await client.loadHttpProxyAgent?.();
     return client;
   }
-  const Rest = ccxt[exchange] as Ctor | undefined;
-  if (!ccxt.exchanges.includes(exchange) || typeof Rest !== 'function') throw new UnknownExchangeError(exchange);
-  return new Rest(config);
+  return new (Rest as Ctor)(config);
 }

@@ -1,4 +1,6 @@
+import { parseLevels } from '../feeds/l2-book';
 import { topOfBook } from '../feeds/top-of-book';
+import { formatUnits } from '../paper/fixed-point';
 import type { SourceBook } from './watcher';
 
 /** `price.cex.updated`: the top of one market's book, decimal strings. */
@@ -14,6 +16,13 @@ export interface CexPriceUpdate {
   ts: number;
   /** when this process received it (ms) */
   receivedAt: number;
+  /**
+   * The first levels of each side, [price, size] decimal strings, best first (the feed's
+   * `depthLevels`; absent when 0), for pricing that reads depth or must tell its own quotes
+   * from those of others. Taken when the event is sent.
+   */
+  bids?: Array<[string, string]>;
+  asks?: Array<[string, string]>;
 }
 
 /** `price.cex.stale`: no update for longer than the threshold (once per episode). */
@@ -56,6 +65,13 @@ export function buildPriceUpdate(exchange: string, symbol: string, book: SourceB
   if (top.bid === null || top.ask === null || top.mid === null || top.bidSize === null || top.askSize === null) return null;
   const ts = typeof book.timestamp === 'number' && Number.isFinite(book.timestamp) && book.timestamp > 0 ? book.timestamp : receivedAt;
   return { exchange, symbol, bid: top.bid, ask: top.ask, mid: top.mid, bidSize: top.bidSize, askSize: top.askSize, ts, receivedAt };
+}
+
+/** The first `levels` levels of each side as decimal strings (what `price.cex.updated` carries). */
+export function depthOf(book: Pick<SourceBook, 'bids' | 'asks'>, levels: number): { bids: Array<[string, string]>; asks: Array<[string, string]> } {
+  const side = (input: SourceBook['bids'], field: string) =>
+    parseLevels(input.slice(0, levels), field).map((l): [string, string] => [formatUnits(l.price), formatUnits(l.amount)]);
+  return { bids: side(book.bids, 'bids'), asks: side(book.asks, 'asks') };
 }
 
 /** Same prices and sizes (times aside). */

@@ -6,6 +6,7 @@
  */
 export * from './watcher';
 export * from './events';
+export * from './liveness';
 export * from './markets';
 export * from './sources';
 export * from './guard';

@@ -158,6 +158,11 @@ export class FeedWatcher {
     return `${this.exchange}:${this.symbol}`;
   }
 
+  /** When the source last delivered anything (a book, changed or not), or null. */
+  get lastMessageAt(): number | null {
+    return this.lastUpdate;
+  }
+
   status(): WatcherStatus {
     return {
       exchange: this.exchange,

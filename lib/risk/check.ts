@@ -3,7 +3,7 @@
  * in the order notional, price band, self-trade, inventory, open-order count. Every rule sees
  * the orders allowed earlier in the same batch as if they were already resting.
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 import type { ProposedOrder, RiskDecision, RiskLimits, RiskRejection, RiskState } from "./types";
 
 const dec = (v: string | number) => new Decimal(v);

@@ -7,8 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { Cron } from "croner";
 import { maskUrl } from "./mask";
+import { isCcxtExchange, loadCcxt } from "../cex/ccxt-ids";
+import { VenueConfigError, venueConfig } from "../cex/venue-settings";
 
-export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed", "monitoring", "db-maintenance", "arbitrage", "market-maker"] as const;
+export const KNOWN_SERVICES = ["api", "auth", "config", "keys", "cex", "fee", "subgraph", "wallet", "notification", "alerting", "cex-price-feed", "liquidity", "dex", "dex-price-feed", "monitoring", "db-maintenance", "arbitrage", "market-maker", "backtest"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -29,6 +31,10 @@ export interface RuntimeEnv {
   apiPort: number;
   apiHost: string;
   metricsPort: number | null;
+  /** METRICS_HOST: the interface /metrics listens on; default API_HOST (loopback unless the operator opens the API). */
+  metricsHost: string;
+  /** METRICS_TOKEN: bearer token /metrics requires (401 without it); null: none. */
+  metricsToken: string | null;
   amqpUrl: string | null;
   dataDir: string;
   adminPassword: string | null;
@@ -42,6 +48,12 @@ export interface RuntimeEnv {
   rpcUrl: string | null;
   /** Expected chain id (checked against the endpoint); null: whatever the chain reports (31337 embedded). */
   chainId: number | null;
+  /**
+   * CHAIN_DEPLOYMENT_URL: where the RPC_URL chain's deployment description (Uniswap addresses, tokens,
+   * pools) is fetched from at start (`npm run chain` serves it on GET /deployment.json); null: read
+   * <DATA_DIR>/chain/deployment.json. For pods that share no volume with the chain (k8s).
+   */
+  chainDeploymentUrl: string | null;
   /** Overrides of the subgraph service's settings (SUBGRAPH_URL, SUBGRAPH_API_KEY); null: use the settings. */
   subgraph: { url: string | null; apiKey: string | null };
   /** Notification channels (TELEGRAM_*, SMTP_URL, NOTIFY_EMAIL_*); null/empty: that channel is off. Secrets never logged. */
@@ -62,6 +74,8 @@ export interface RuntimeEnv {
    * Credentials are refused here: they belong in the keystore.
    */
   exchangeOverrides: Record<string, Record<string, unknown>>;
+  /** CLOUDWATCH_EMF: monitoring writes business metrics as CloudWatch Embedded Metric Format lines to stdout (lib/monitoring/cloudwatch-emf.ts); default off. */
+  cloudWatchEmf: boolean;
 }
 
 export interface NotificationEnv {
@@ -165,9 +179,16 @@ function metricsPort(env: Env): number | null {
   return port(env, "METRICS_PORT", 3030);
 }
 
+function metricsToken(env: Env): string | null {
+  const raw = text(env, "METRICS_TOKEN");
+  if (raw !== null && !/^[\x21-\x7e]{16,256}$/.test(raw)) throw new EnvError("METRICS_TOKEN", "expected 16-256 printable characters without spaces");
+  return raw;
+}
+
 function amqpUrl(env: Env): string | null {
   const raw = text(env, "AMQP_URL");
-  if (raw === null) return null;
+  // "memory": the in-process bus, chosen explicitly (lib/runtime/cluster-settings.ts refuses an unset one in a cluster).
+  if (raw === null || raw.toLowerCase() === "memory") return null;
   if (!/^amqps?:\/\/[^\s]+$/.test(raw)) throw new EnvError("AMQP_URL", `expected amqp://user:pass@host:port, got "${maskUrl(raw)}"`);
   return raw;
 }
@@ -223,6 +244,12 @@ function rpcUrl(env: Env): string | null {
   return raw;
 }
 
+function chainDeploymentUrl(env: Env): string | null {
+  const raw = text(env, "CHAIN_DEPLOYMENT_URL");
+  if (raw !== null && !urlWithScheme(raw, ["http:", "https:"])) throw new EnvError("CHAIN_DEPLOYMENT_URL", "expected an http:// or https:// URL");
+  return raw;
+}
+
 function chainId(env: Env): number | null {
   const raw = text(env, "CHAIN_ID");
   if (raw === null) return null;
@@ -269,6 +296,17 @@ function maintenanceCron(env: Env): string | null {
 
 const CREDENTIAL_FIELDS = ["apiKey", "secret", "password", "uid", "login", "privateKey", "walletAddress", "token", "twofa"];
 
+/** sandbox / marketType / rateBudget valid, and public and private calls on one host (lib/cex/venue-settings.ts). */
+function checkVenue(exchange: string, fields: Record<string, unknown>): void {
+  if (!isCcxtExchange(exchange)) throw new EnvError("EXCHANGE_OVERRIDES", `"${exchange}" is not a ccxt exchange id`);
+  try {
+    venueConfig(exchange, loadCcxt()[exchange] as never, fields);
+  } catch (err) {
+    if (err instanceof VenueConfigError) throw new EnvError("EXCHANGE_OVERRIDES", err.message);
+    throw err;
+  }
+}
+
 function exchangeOverrides(env: Env): Record<string, Record<string, unknown>> {
   const raw = text(env, "EXCHANGE_OVERRIDES");
   if (raw === null) return {};
@@ -284,6 +322,7 @@ function exchangeOverrides(env: Env): Record<string, Record<string, unknown>> {
     if (!fields || typeof fields !== "object" || Array.isArray(fields)) throw new EnvError("EXCHANGE_OVERRIDES", `${exchange}: expected an object of ccxt constructor fields`);
     const credential = CREDENTIAL_FIELDS.find((f) => f in fields);
     if (credential) throw new EnvError("EXCHANGE_OVERRIDES", `${exchange}.${credential}: credentials belong in the keystore (keys.add), not in the environment`);
+    checkVenue(exchange, fields as Record<string, unknown>);
   }
   return parsed as Record<string, Record<string, unknown>>;
 }
@@ -309,6 +348,8 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     apiPort: port(env, "API_PORT", 3000),
     apiHost: text(env, "API_HOST") ?? "127.0.0.1",
     metricsPort: metricsPort(env),
+    metricsHost: text(env, "METRICS_HOST") ?? text(env, "API_HOST") ?? "127.0.0.1",
+    metricsToken: metricsToken(env),
     amqpUrl: amqpUrl(env),
     dataDir,
     adminPassword: text(env, "ADMIN_PASSWORD"),
@@ -320,6 +361,7 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     corsOrigins: corsOrigins(env),
     rpcUrl: rpcUrl(env),
     chainId: chainId(env),
+    chainDeploymentUrl: chainDeploymentUrl(env),
     subgraph: subgraph(env),
     notification: notification(env),
     retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
@@ -327,6 +369,7 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
     probeIntervalMs: positiveInt(env, "PROBE_INTERVAL_MS", 10_000),
     exchangeOverrides: exchangeOverrides(env),
+    cloudWatchEmf: onOff(env, "CLOUDWATCH_EMF", false),
     paperExtraMarkets: text(env, "PAPER_EXTRA_MARKETS") === null || text(env, "PAPER_EXTRA_MARKETS") === "0" ? 0 : Math.min(999, positiveInt(env, "PAPER_EXTRA_MARKETS", 0)),
   };
 }

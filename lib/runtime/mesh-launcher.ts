@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { maskUrl } from "./mask";
+import { makePrivateDir } from "./private-files";
 import { CHAIN_GROUPS, NODE_GROUP_NAMES, isNodeGroup, servicesOf, type NodeGroup } from "./node-groups";
 
 export type MeshTransport = "nats" | "amqp";
@@ -174,7 +175,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
   const tempDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mmesh-mesh-"));
-  fs.mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const secrets = loadSecrets(opts.persistSecrets ? path.join(dataDir, "mesh-secrets.json") : null, opts);
   const onLog = opts.onLog ?? ((id, _level, line) => process.stderr.write(`[${id}] ${line}\n`));
 

@@ -13,10 +13,17 @@
  *   timeout, the call is done when its caller has the answer or the timeout. Local actions
  *   and events are still tracked inside it, so a stop still waits for a timed-out local
  *   handler that is still running.
+ *
+ * And two additions: RetrySafety (retry-safety.ts) just outside Retry, so that only calls
+ * safe to repeat (reads, writes carrying an idempotency key) are retried; DeadlineGuard
+ * (deadline-guard.ts) just inside Bulkhead, so that a call queued past its caller's timeout
+ * is not run late.
  */
 import * as moleculer from "moleculer";
 import type { ActionHandler, ActionSchema, Middleware, ServiceBroker } from "moleculer";
 import { cacheFirstMiddleware } from "./cache-first";
+import { deadlineGuardMiddleware } from "./deadline-guard";
+import { retrySafetyMiddleware } from "./retry-safety";
 
 type MiddlewareFactory = (broker: ServiceBroker) => Middleware & Record<string, unknown>;
 const stock = (moleculer as unknown as { Middlewares: Record<string, MiddlewareFactory> }).Middlewares;
@@ -48,5 +55,7 @@ export function brokerMiddlewares(): Array<string | Middleware | MiddlewareFacto
   list.splice(at("ContextTracker"), 1, tracker.local);
   list.splice(at("Timeout") + 1, 0, tracker.remote);
   list.splice(at("Tracing"), 0, cacheFirstMiddleware());
+  list.splice(at("Retry") + 1, 0, retrySafetyMiddleware());
+  list.splice(at("Bulkhead"), 0, deadlineGuardMiddleware());
   return list;
 }

@@ -9,7 +9,7 @@ export const NODE_GROUPS = {
   gateway: ["api", "auth", "config", "keys"],
   trading: ["cex", "fee", "wallet", "liquidity", "dex", "arbitrage", "market-maker"],
   feeds: ["cex-price-feed", "subgraph", "dex-price-feed"],
-  ops: ["notification", "alerting", "monitoring", "db-maintenance"],
+  ops: ["notification", "alerting", "monitoring", "db-maintenance", "backtest"],
 } as const satisfies Record<string, readonly ServiceName[]>;
 
 export type NodeGroup = keyof typeof NODE_GROUPS;

@@ -58,13 +58,16 @@ export function hedgeOrderFor(fill: { side: QuoteSide; amount: number; price: nu
 
 export function createCrossExchange(params: CrossExchangeParams): Strategy {
   const orderAmount = toNumber(params.orderAmount);
-  let state: Record<string, number | string | null> = { takerSellVwap: null, takerBuyVwap: null, bid: null, ask: null };
+  let state: Record<string, number | string | null> = { takerSellVwap: null, takerBuyVwap: null, bid: null, ask: null, warning: null };
 
   return {
     name: "cross_exchange",
     quotes(ctx: StrategyContext) {
-      state = { takerSellVwap: null, takerBuyVwap: null, bid: null, ask: null };
-      if (!ctx.reference) return [];
+      state = { takerSellVwap: null, takerBuyVwap: null, bid: null, ask: null, warning: null };
+      if (!ctx.reference) {
+        state.warning = "no taker book yet";
+        return [];
+      }
       const takerFee = params.takerFee ?? ctx.rules.takerFee ?? 0;
       const out = crossExchangeQuotes(ctx.reference, orderAmount, params.minProfitability, takerFee, ctx.rules.makerFee ?? 0);
       const bid = out.find((q) => q.side === "buy");
@@ -74,6 +77,7 @@ export function createCrossExchange(params: CrossExchangeParams): Strategy {
         takerBuyVwap: walkBook(ctx.reference.asks, ctx.reference.bestAsk, orderAmount)?.vwap ?? null,
         bid: bid?.price ?? null,
         ask: ask?.price ?? null,
+        warning: [bid ? null : "no taker bids to hedge a maker buy into", ask ? null : "no taker asks to hedge a maker sell from"].filter((w) => w !== null).join("; ") || null,
       };
       return out;
     },

@@ -1,5 +1,6 @@
 import { STRATEGY_PARAMS, type StrategyName } from "../config/kinds";
 import { createAvellanedaStoikov, type AvellanedaStoikovParams } from "./avellaneda-stoikov";
+import { createGlft, type GlftParams } from "./glft";
 import { createCrossExchange, type CrossExchangeParams } from "./cross-exchange";
 import { createPureMarketMaking, type PureMarketMakingParams } from "./pure-market-making";
 import type { OrderPolicy, Strategy } from "./types";
@@ -8,6 +9,8 @@ export * from "./types";
 export * from "./pure-market-making";
 export * from "./avellaneda-stoikov";
 export * from "./cross-exchange";
+export * from "./glft";
+export * from "./fee-floor";
 export * from "./inventory-skew";
 export * from "./volatility";
 export * from "./trading-intensity";
@@ -28,6 +31,8 @@ export function createStrategy(name: StrategyName, params: Record<string, unknow
       return createPureMarketMaking(p as unknown as PureMarketMakingParams);
     case "avellaneda_stoikov":
       return createAvellanedaStoikov(p as unknown as AvellanedaStoikovParams);
+    case "glft":
+      return createGlft(p as unknown as GlftParams);
     case "cross_exchange":
       return createCrossExchange(p as unknown as CrossExchangeParams);
   }

@@ -1,7 +1,8 @@
 /**
  * Hummingbot's inventory skew (pure_market_making/inventory_skew_calculator.pyx): order amounts
  * are scaled by ratios in [0, 2] that move linearly with the base asset's share of the
- * portfolio value inside a band of ± `rangeBase` base units around the target.
+ * portfolio value inside a band around the target of ± `rangeBase` base units, capped (as
+ * Hummingbot) at half the portfolio's value: range value = min(rangeBase × price, 0.5 × total).
  */
 export interface SkewRatios {
   bidRatio: number;
@@ -21,8 +22,9 @@ export function inventorySkewRatios(base: number, quote: number, price: number, 
   if (total <= 0 || rangeBase <= 0) return { bidRatio: 0, askRatio: 0 };
   const baseValue = base * price;
   const target = total * targetBasePct;
-  const left = Math.max(target - rangeBase * price, 0);
-  const right = target + rangeBase * price;
+  const rangeValue = Math.min(rangeBase * price, 0.5 * total);
+  const left = Math.max(target - rangeValue, 0);
+  const right = target + rangeValue;
   const bidRatio =
     baseValue < target
       ? interp(interp(baseValue, left, target, 0, 0.5), 0, 0.5, 2, 1)

@@ -65,7 +65,7 @@ export interface TradeObservation {
 }
 
 export interface Strategy {
-  readonly name: "pure_market_making" | "avellaneda_stoikov" | "cross_exchange";
+  readonly name: "pure_market_making" | "avellaneda_stoikov" | "glft" | "cross_exchange";
   /** Mid-price observations for volatility estimation (A-S); others may ignore it. */
   observeMid?(ts: number, mid: number): void;
   /** Trade prints with the mid at the time, for intensity fitting (A-S κ, α). */

@@ -3,10 +3,11 @@
  * values stay decimal strings (normalized, never floats); a missing or malformed
  * field is a SubgraphError naming its path, e.g. `pools[2].totalValueLockedUSD`.
  */
-import Decimal from "decimal.js";
+import { Decimal } from "../decimal";
 import { SubgraphError } from "./client";
 
-const D = Decimal.clone({ precision: 80, toExpNeg: -1e9, toExpPos: 1e9 });
+// 80 digits: the product of two subgraph BigDecimals (up to 34 significant digits each) is exact.
+const D = Decimal.clone({ precision: 80 });
 
 const DECIMAL_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 const INTEGER_TEXT = /^-?\d+$/;

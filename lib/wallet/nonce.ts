@@ -14,8 +14,12 @@ export class NonceSequence {
 
   constructor(private readonly provider: JsonRpcApiProvider, readonly address: string) {}
 
-  /** Runs `send(nonce)` with the next nonce; the nonce is consumed only if `send` resolves. */
-  use<T>(send: (nonce: number) => Promise<T>): Promise<T> {
+  /**
+   * Runs `send(nonce)` with the next nonce; the nonce is consumed only if `send` resolves.
+   * `resync(result)` true: the send's outcome is unknown (a broadcast that got no answer), so
+   * the next send re-reads the node's pending nonce instead of assuming either way.
+   */
+  use<T>(send: (nonce: number) => Promise<T>, resync: (result: T) => boolean = () => false): Promise<T> {
     this.waiting += 1;
     const run = async () => {
       try {
@@ -23,7 +27,7 @@ export class NonceSequence {
           this.next = Number(await this.provider.send("eth_getTransactionCount", [this.address, "pending"]));
         }
         const result = await send(this.next);
-        this.next += 1;
+        this.next = resync(result) ? null : this.next + 1;
         return result;
       } catch (err) {
         this.next = null; // unknown state: resynchronise on the next send

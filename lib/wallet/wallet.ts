@@ -4,7 +4,7 @@
  * replacement of stuck transactions (speed-up, cancel). No broker: the wallet service
  * wraps this.
  */
-import { Contract, MaxUint256, Wallet, getAddress, parseUnits, formatUnits, type JsonRpcApiProvider } from "ethers";
+import { Contract, MaxUint256, Wallet, getAddress, keccak256, parseUnits, formatUnits, type JsonRpcApiProvider } from "ethers";
 import { WalletError, toWalletError } from "./errors";
 import { DEFAULT_FEE_POLICY, bumpedFees, feeFields, type FeeFields, type FeePolicy } from "./fees";
 import { NonceSequence } from "./nonce";
@@ -25,7 +25,8 @@ export interface TokenRef {
 }
 
 export type TxKind = "native-transfer" | "erc20-transfer" | "approve" | "call" | "speed-up" | "cancel";
-export type TxStatus = "pending" | "confirmed" | "failed" | "replaced";
+/** unknown: signed and broadcast, but the node's answer was lost; reconcile (`reconcile`) finds out. */
+export type TxStatus = "pending" | "confirmed" | "failed" | "replaced" | "unknown";
 
 export interface TxRecord {
   hash: string;
@@ -62,6 +63,12 @@ export function toBaseUnits(amount: string, decimals: number, field = "amount"):
 }
 
 export const fromBaseUnits = (v: bigint, decimals: number) => formatUnits(v, decimals).replace(/\.0$/, "");
+
+/** True when the node answered with a JSON-RPC error (a refusal), not when the answer never came. */
+function answeredByNode(err: unknown): boolean {
+  const e = err as { code?: unknown; error?: { code?: unknown }; info?: { error?: { code?: unknown } } } | null;
+  return typeof e?.code === "number" || typeof e?.error?.code === "number" || typeof e?.info?.error?.code === "number";
+}
 
 export class EvmWallet {
   private readonly signers = new Map<string, { wallet: Wallet; label: string; nonces: NonceSequence }>();
@@ -123,18 +130,30 @@ export class EvmWallet {
       // An estimate is exact for the state it ran on; the mined block may differ (a new timestamp
       // makes a V3 pool write its oracle, for one), so leave the usual 20% headroom.
       const gasLimit = req.gasLimit ?? ((await this.provider.estimateGas({ ...base, from: s.wallet.address })) * 120n) / 100n;
-      const sendWith = async (n: number) => {
+      // The hash is known once signed, so the record exists before the broadcast: a send whose
+      // answer is lost is still found by hash or by (account, nonce).
+      const sendWith = async (n: number): Promise<TxRecord> => {
         const raw = await s.wallet.signTransaction({ ...base, gasLimit, nonce: n });
-        const hash = (await this.provider.send("eth_sendRawTransaction", [raw])) as string;
-        return { hash, n };
+        const rec: TxRecord = {
+          hash: keccak256(raw), kind, from: s.wallet.address, to: base.to, nonce: n, value: base.value.toString(), data: base.data, gasLimit: gasLimit.toString(),
+          maxFeePerGas: f.maxFeePerGas.toString(), maxPriorityFeePerGas: f.maxPriorityFeePerGas.toString(), status: "pending",
+        };
+        this.remember(rec);
+        try {
+          await this.provider.send("eth_sendRawTransaction", [raw]);
+        } catch (err) {
+          const mapped = toWalletError(err);
+          // A refusal is definite: nothing was sent. No answer (RPC down, timeout) may still have been sent.
+          if (mapped.code !== "RPC_UNAVAILABLE" || answeredByNode(err)) {
+            this.txs.delete(rec.hash);
+            throw mapped;
+          }
+          rec.status = "unknown";
+          rec.reason = mapped.message;
+        }
+        return rec;
       };
-      const { hash, n } = nonce === undefined ? await s.nonces.use(sendWith) : await sendWith(nonce);
-      const rec: TxRecord = {
-        hash, kind, from: s.wallet.address, to: base.to, nonce: n, value: base.value.toString(), data: base.data, gasLimit: gasLimit.toString(),
-        maxFeePerGas: f.maxFeePerGas.toString(), maxPriorityFeePerGas: f.maxPriorityFeePerGas.toString(), status: "pending",
-      };
-      this.txs.set(hash, rec);
-      return rec;
+      return nonce === undefined ? await s.nonces.use(sendWith, (rec) => rec.status === "unknown") : await sendWith(nonce);
     } catch (err) {
       throw toWalletError(err);
     }
@@ -166,10 +185,54 @@ export class EvmWallet {
     return this.txs.get(hash);
   }
 
+  /** Records of an account, newest first (optionally one nonce: the original and its replacements). */
+  sentBy(account: string, nonce?: number): TxRecord[] {
+    const from = this.resolve(account);
+    // The map keeps sending order: reversed, then by nonce, newest first.
+    return [...this.txs.values()].reverse().filter((r) => r.from === from && (nonce === undefined || r.nonce === nonce)).sort((a, b) => b.nonce - a.nonce);
+  }
+
+  /**
+   * One look at the chain for a transaction's nonce group: the record that was mined
+   * (confirmed or failed), or, not mined yet, each record as pending when the node holds it
+   * and unknown when it does not (a lost broadcast: its nonce is free again unless the
+   * account's nonce moved past it, in which case it failed).
+   */
+  async reconcile(hash: string): Promise<TxRecord[]> {
+    const start = this.txs.get(hash);
+    if (!start) throw new WalletError("TX_NOT_FOUND", `transaction ${hash} was not sent by this wallet`);
+    try {
+      const won = await this.waitFor(hash, 1, 0);
+      const group = this.sentBy(start.from, start.nonce);
+      return [won, ...group.filter((r) => r !== won)];
+    } catch (err) {
+      if (!(err instanceof WalletError) || err.code !== "TIMEOUT") throw err;
+    }
+    const group = this.sentBy(start.from, start.nonce);
+    for (const r of group) {
+      if (r.status !== "pending" && r.status !== "unknown") continue;
+      const known = await this.provider.send("eth_getTransactionByHash", [r.hash]).catch(() => undefined);
+      if (known !== undefined) r.status = known ? "pending" : "unknown";
+    }
+    return [start, ...group.filter((r) => r !== start)];
+  }
+
+  private remember(rec: TxRecord): void {
+    this.txs.set(rec.hash, rec);
+    // Bounded: the oldest settled records go first.
+    if (this.txs.size <= 10_000) return;
+    for (const [hash, r] of this.txs) {
+      if (r.status !== "pending" && r.status !== "unknown") {
+        this.txs.delete(hash);
+        if (this.txs.size <= 9_000) break;
+      }
+    }
+  }
+
   private pending(hash: string): TxRecord {
     const rec = this.txs.get(hash);
     if (!rec) throw new WalletError("TX_NOT_FOUND", `transaction ${hash} was not sent by this wallet`);
-    if (rec.status !== "pending") throw new WalletError("TX_NOT_PENDING", `transaction ${hash} is ${rec.status}`, { status: rec.status, replacedBy: rec.replacedBy });
+    if (rec.status !== "pending" && rec.status !== "unknown") throw new WalletError("TX_NOT_PENDING", `transaction ${hash} is ${rec.status}`, { status: rec.status, replacedBy: rec.replacedBy });
     return rec;
   }
 
@@ -213,7 +276,7 @@ export class EvmWallet {
         const head = Number(await this.provider.send("eth_blockNumber", []));
         const bn = Number(rc.blockNumber);
         if (head - bn + 1 < confirmations) break;
-        for (const other of group) if (other !== r && other.status === "pending") other.status = "replaced";
+        for (const other of group) if (other !== r && (other.status === "pending" || other.status === "unknown")) other.status = "replaced";
         r.blockNumber = bn;
         r.gasUsed = BigInt(rc.gasUsed).toString();
         if (Number(rc.status) === 1) r.status = "confirmed";
@@ -225,10 +288,10 @@ export class EvmWallet {
       }
       const chainNonce = Number(await this.provider.send("eth_getTransactionCount", [start.from, "latest"]));
       if (chainNonce > start.nonce && !(await this.anyReceipt(group))) {
-        for (const r of group) if (r.status === "pending") { r.status = "failed"; r.reason = "nonce used by another transaction"; }
+        for (const r of group) if (r.status === "pending" || r.status === "unknown") { r.status = "failed"; r.reason = "nonce used by another transaction"; }
         return start;
       }
-      if (Date.now() > deadline) throw new WalletError("TIMEOUT", `transaction ${hash} not confirmed within ${timeoutMs} ms`);
+      if (Date.now() >= deadline) throw new WalletError("TIMEOUT", `transaction ${hash} not confirmed within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }

@@ -4,7 +4,8 @@
  * real SMTP server on 127.0.0.1): rules written with config.set, events and metric
  * values that trip them, alert.raised delivered to Telegram (and, when critical, by
  * e-mail), the clearing condition delivering alert.resolved the same way; the
- * active/test actions through the gateway.
+ * active/test/history actions through the gateway (the history in the SQLite file's
+ * alert_history table).
  */
 import { deleteBusTopology } from "../support/bus-cleanup";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
@@ -15,10 +16,10 @@ import createAuthService from "../../services/auth.service";
 import createConfigService from "../../services/config.service";
 import createMonitoringService from "../../services/monitoring.service";
 import createNotificationService from "../../services/notification.service";
-import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
+import { testEnv } from "../support/env";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram";
 import { startSmtp } from "../support/fake-smtp";
-import { gatewayUrl, http, waitForRoute } from "../support/http";
+import { http, startGateway } from "../support/http";
 import { startTcpLink, type TcpLink } from "../support/tcp-link";
 
 jest.setTimeout(30_000);
@@ -87,10 +88,7 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     // The real Redis, reached through a link the server-down test cuts.
     broker.createService(createMonitoringService(env, { servers: [{ name: "redis", kind: "redis", url: `redis://127.0.0.1:${redisLink.port}` }], probeIntervalMs: 100, probeTimeoutMs: 500, probeExchanges: false }));
     broker.createService(listener);
-    await broker.start();
-    base = gatewayUrl(broker);
-    await waitForRoute(base, "/api/v1/auth/login");
-    adminToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } })).body.accessToken;
+    ({ base, token: adminToken } = await startGateway(broker));
   });
 
   afterAll(async () => {
@@ -213,5 +211,15 @@ describe("alerting service: rules from config to Telegram and e-mail over the du
     await waitFor(() => texts().some((t) => t.includes("INFO: Is anyone there?")), 10_000, "test alert");
     const bad = await http(base, "POST", "/api/v1/alerting/test", { token: adminToken, body: { severity: "loud" } });
     expect(bad.status).toBe(422);
+    // The history lists it, newest first, with the transitions of the earlier tests behind it.
+    const history = await http(base, "GET", "/api/v1/alerting/history?limit=50", { token: adminToken });
+    expect(history.status).toBe(200);
+    expect(history.body[0]).toMatchObject({ kind: "raised", rule: "alerting.test", severity: "info", message: "Is anyone there?" });
+    expect(history.body.some((e: { kind: string }) => e.kind === "resolved")).toBe(true);
+    // One alert's transitions, and the page after the first two entries.
+    const killSwitch = await http(base, "GET", `/api/v1/alerting/history?alertId=${encodeURIComponent("kill-switch{market=btc-paper}")}`, { token: adminToken });
+    expect(killSwitch.body.map((e: { kind: string }) => e.kind)).toEqual(["resolved", "raised"]);
+    const older = await http(base, "GET", `/api/v1/alerting/history?limit=2&before=${encodeURIComponent(history.body[1].messageId)}`, { token: adminToken });
+    expect(older.body).toEqual(history.body.slice(2, 4));
   });
 });

@@ -4,6 +4,7 @@
  * asset aliases (WETH ≈ ETH, USDC ≈ USDT ≈ USD, at par). The paper venue's realtime simulation is
  * stopped after start so its book holds still while a test reads it and trades against it.
  */
+import Decimal from "decimal.js";
 import { ServiceBroker } from "moleculer";
 import { acquireChain, releaseChain, type LocalChain } from "../../lib/chain";
 import { currentPaperVenue } from "../../lib/cex";
@@ -13,6 +14,7 @@ import createConfigService from "../../services/config.service";
 import createDexService from "../../services/dex.service";
 import createFeeService from "../../services/fee.service";
 import createWalletService from "../../services/wallet.service";
+import { wethUsdcPool } from "../support/chain";
 import { testEnv } from "../support/env";
 
 jest.setTimeout(30_000);
@@ -59,7 +61,7 @@ describe("arbitrage service: local chain vs paper exchange", () => {
     await broker.start();
     currentPaperVenue()!.stopRealtime();
     chain = (await acquireChain(env)) as LocalChain;
-    v2 = chain.deployment.pools.find((p) => p.kind === "v2" && [p.token0, p.token1].includes("WETH") && [p.token0, p.token1].includes("USDC"))!.address;
+    v2 = wethUsdcPool(chain.deployment, "v2").address;
     await broker.call("config.set", { kind: "markets", name: "eth-paper", body: { venue: "paper", kind: "cex", symbol: "ETH/USDT" } });
     await broker.call("config.set", { kind: "markets", name: "eth-uniswap-v2", body: { venue: "uniswap-v2", kind: "dex", symbol: "WETH/USDC", pool: v2, protocol: "uniswap-v2" } });
     // the DEX leg's account approves the router once, so a swap carries no approval gas
@@ -80,7 +82,7 @@ describe("arbitrage service: local chain vs paper exchange", () => {
   });
 
   it("no opportunity when the price gap is smaller than the fees", async () => {
-    await pushPool(1.002); // 0.2 % < 0.1 % taker + 0.3 % pool fee
+    await pushPool(1.002); // 0.2 % < 0.02 % taker + 0.3 % pool fee
     expect(await poolPrice()).toBeGreaterThan(await paperMid());
     const r = await broker.call<{ scanned: number; opportunities: unknown[] }, object>("arbitrage.scan", {});
     expect(r).toEqual({ scanned: 1, opportunities: [] });
@@ -105,8 +107,10 @@ describe("arbitrage service: local chain vs paper exchange", () => {
 
     const out = await broker.call<any, object>("arbitrage.execute", { id: opp.id });
     expect(out.status).toBe("completed");
-    expect(out.first).toMatchObject({ ok: true, side: "sell", amount: opp.size });
-    expect(out.second).toMatchObject({ ok: true, side: "buy", amount: opp.size });
+    // the same amount, whatever the decimal string's trailing zeros (a lot-formatted "4.0330" is the DEX leg's "4.033")
+    expect(out.first).toMatchObject({ ok: true, side: "sell" });
+    expect(out.second).toMatchObject({ ok: true, side: "buy" });
+    expect(new Decimal(out.first.amount).eq(opp.size) && new Decimal(out.second.amount).eq(opp.size)).toBe(true);
     const realized = Number(out.realizedProfit);
     const expected = Number(opp.netProfit);
     // The book was still and the pool untouched between quote and swap: only gas (estimated units × gas price vs the receipt) differs.

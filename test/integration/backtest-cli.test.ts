@@ -26,6 +26,11 @@ describe("backtest CLI", () => {
     expect(typeof report.maxDrawdown.absolute).toBe("string");
     expect(existsSync(join(out, "report.html"))).toBe(true);
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain("<svg");
+    // the sample's market-maker fee schedule, and fee-aware defaults: fills earn at least the maker fee on average
+    expect(report.market.makerFee).toBe("0.0001");
+    expect(report.fillQuality.meanEdgeBps).toBeGreaterThanOrEqual(report.fillQuality.makerFeeBps);
+    expect(stdout).toMatch(/fill edge .* bp mean against the mid/);
+    expect(stdout).toMatch(/markouts .* 1 s, .* 10 s, .* 60 s/);
   });
 
   it("fails clearly on bad arguments", async () => {

@@ -22,6 +22,7 @@ jest.setTimeout(30_000);
 const ID = "BTCUSDT";
 const SYMBOL = "BTC/USDT";
 const STALE_MS = 400;
+const ALIVE_MS = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +62,7 @@ describe("cex-price-feed service", () => {
       createCexPriceFeedService(env, {
         staleThresholdMs: STALE_MS,
         staleCheckIntervalMs: 50,
+        aliveIntervalMs: ALIVE_MS,
         backoff: { initialMs: 50, maxMs: 200 },
         exchangeOverrides: { binance: { ...fakeBinanceConfig(ep, { ws: { backoff: { base: 50 } } }), rateLimit: 1 } },
       }),
@@ -96,7 +98,12 @@ describe("cex-price-feed service", () => {
       askSize: expect.stringMatching(/^\d+(\.\d+)?$/),
       ts: expect.any(Number),
       receivedAt: expect.any(Number),
+      bids: expect.any(Array),
+      asks: expect.any(Array),
     });
+    // the depth: the top first, best first
+    expect(update.params.bids[0]).toEqual([update.params.bid, update.params.bidSize]);
+    expect(update.params.asks[0]).toEqual([update.params.ask, update.params.askSize]);
     expect(Number(update.params.bid)).toBeLessThan(Number(update.params.ask));
     const latest = await broker.call("cex-price-feed.latest", { exchange: "paper", symbol: update.params.symbol });
     expect(latest).toMatchObject({ exchange: "paper", symbol: update.params.symbol });
@@ -107,6 +114,7 @@ describe("cex-price-feed service", () => {
     await broker.call("config.set", { kind: "markets", name: "binance-btc", body: { venue: "binance", kind: "cex", symbol: SYMBOL, enabled: true } });
     const first = await until("the first binance event", () => since(mark, "price.cex.updated", binance)[0]);
     expect(first.params).toMatchObject({ bid: "50000", ask: "50001", mid: "50000.5", bidSize: "1", askSize: "1.5" });
+    expect([first.params.bids, first.params.asks]).toEqual([[["50000", "1"], ["49999", "2"]], [["50001", "1.5"], ["50002", "3"]]]);
     const { markets } = await status();
     expect(markets.map((m) => `${m.exchange}:${m.symbol}:${m.mode}`)).toEqual(["binance:BTC/USDT:ws"]);
     expect(currentPaperVenue()).toBeNull(); // the paper venue was released with its last market
@@ -168,6 +176,29 @@ describe("cex-price-feed service", () => {
     const fresh = await until("fresh", () => since(mark, "price.cex.fresh", binance)[0]);
     expect(fresh.params).toMatchObject({ exchange: "binance", symbol: SYMBOL, lastUpdate: expect.any(Number), silentForMs: expect.any(Number) });
     expect((await market("binance", SYMBOL))!.stale).toBe(false);
+  });
+
+  it("depth diffs that leave the top as it was: price.cex.alive (no price.cex.updated); a silent socket: none", async () => {
+    const mark = events.length;
+    const top = fake.book(ID, 1);
+    for (let i = 0; i < 4; i++) {
+      fake.pushBookUpdate(ID, [[49990 - i, 1 + i]], []); // below the best bid
+      await sleep(ALIVE_MS * 1.5);
+    }
+    const alive = since(mark, "price.cex.alive", binance);
+    expect(alive.length).toBeGreaterThanOrEqual(2);
+    expect(alive.length).toBeLessThanOrEqual(4);
+    expect(alive[0].params).toEqual({ exchange: "binance", symbol: SYMBOL, receivedAt: expect.any(Number) });
+    const times = alive.map((e) => e.params.receivedAt);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(new Set(times).size).toBe(times.length);
+    expect(since(mark, "price.cex.updated", binance)).toEqual([]);
+    expect([fake.book(ID, 1).bids, fake.book(ID, 1).asks]).toEqual([top.bids, top.asks]);
+    // nothing arrives any more: no liveness either
+    await sleep(ALIVE_MS * 2);
+    const quiet = events.length;
+    await sleep(ALIVE_MS * 4);
+    expect(since(quiet, "price.cex.alive", binance)).toEqual([]);
   });
 
   it("a second market added live on the same client; a disabled one is dropped", async () => {

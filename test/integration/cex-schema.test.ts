@@ -87,7 +87,7 @@ describe.each(["postgres", "sqlite"])("cex tables on %s", (dialect) => {
     ]);
     await qi.bulkInsert(CEX_ORDERS_TABLE, [{ ...orderRow, price: "0.12" }]);
 
-    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["002-cex-fee-cost-columns", "003-cex-fill-identity"]);
+    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"]);
     expect(Object.keys(await qi.describeTable(CEX_ORDERS_TABLE))).toContain("fee_cost");
     expect(Object.keys(await qi.describeTable(CEX_FILLS_TABLE))).toContain("fee_cost");
     const prices = await sequelize.query(`SELECT trade_id, price, fee_cost FROM ${CEX_FILLS_TABLE} ORDER BY trade_id`, { type: QueryTypes.SELECT });
@@ -119,7 +119,7 @@ describe.each(["postgres", "sqlite"])("cex tables on %s", (dialect) => {
   });
 
   it("002 leaves a table created with the fee_cost column alone", async () => {
-    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
+    expect(await migrateUp(sequelize, "cex", cexMigrations)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"]);
     const fills = sequelize.define(CEX_FILLS_TABLE, cexFillColumns, { tableName: CEX_FILLS_TABLE, timestamps: false });
     await fills.create(fill);
     expect(await sequelize.query(`SELECT price, fee_cost FROM ${CEX_FILLS_TABLE}`, { type: QueryTypes.SELECT })).toEqual([{ price: "60000", fee_cost: "0.12" }]);

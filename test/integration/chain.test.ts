@@ -116,6 +116,22 @@ describe("embedded chain", () => {
     await expect(createChainFromEnv({ rpcUrl: local.rpcUrl, chainId: 1, dataDir: "/nonexistent" })).rejects.toThrow(/CHAIN_ID/);
   });
 
+  it("serves its deployment description on GET /deployment.json, which CHAIN_DEPLOYMENT_URL nodes use (k8s: no shared volume)", async () => {
+    const res = await fetch(`${local.rpcUrl}/deployment.json`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(local.deployment)));
+    expect((await fetch(`${local.rpcUrl}/other`)).status).toBe(405);
+    const remote = await createChainFromEnv({ rpcUrl: local.rpcUrl, chainId: null, dataDir: "/nonexistent", chainDeploymentUrl: `${local.rpcUrl}/deployment.json` });
+    try {
+      expect(remote.deployment?.contracts.v2Router02).toBe(local.deployment.contracts.v2Router02);
+      expect(remote.deployment?.tokens.USDC.address).toBe(local.deployment.tokens.USDC.address);
+    } finally {
+      await remote.close();
+    }
+    // A URL that answers no description: the node refuses, naming the setting.
+    await expect(createChainFromEnv({ rpcUrl: local.rpcUrl, chainId: null, dataDir: "/nonexistent", chainDeploymentUrl: `${local.rpcUrl}/missing.json` })).rejects.toThrow(/CHAIN_DEPLOYMENT_URL answered HTTP 405/);
+  });
+
   it("reports start and seed times", () => {
     expect(local.timings.startMs).toBeGreaterThan(0);
     expect(local.timings.seedMs).toBeGreaterThan(0);

@@ -71,7 +71,7 @@ describe("db-maintenance on PostgreSQL", () => {
   it("lists the migrations applied per service", async () => {
     const list = await broker.call<Array<{ service: string; applied: Array<{ name: string; executedAt: string }>; pending: string[] }>, object>("db-maintenance.migrations", {});
     const cex = list.find((s) => s.service === "cex")!;
-    expect(cex.applied.map((a) => a.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
+    expect(cex.applied.map((a) => a.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"]);
     expect(cex.pending).toEqual([]);
     expect(Date.parse(cex.applied[0].executedAt)).not.toBeNaN();
     expect(list.map((s) => s.service)).toEqual(expect.arrayContaining(["auth", "cex", "config"]));
@@ -79,16 +79,16 @@ describe("db-maintenance on PostgreSQL", () => {
 
   it("migrates one service down and up again", async () => {
     const down = await broker.call<any, object>("db-maintenance.migrate", { service: "cex", direction: "down" });
-    expect(down).toEqual({ service: "cex", direction: "down", migrations: ["003-cex-fill-identity", "002-cex-fee-cost-columns", "001-cex-orders-and-fills"] });
+    expect(down).toEqual({ service: "cex", direction: "down", migrations: ["004-cex-order-details-and-fills-owed", "003-cex-fill-identity", "002-cex-fee-cost-columns", "001-cex-orders-and-fills"] });
     let tables = await sql.getQueryInterface().showAllTables();
     expect(tables).not.toContain("cex_orders");
     let list = await broker.call<any[], object>("db-maintenance.migrations", {});
-    expect(list.find((s) => s.service === "cex")).toMatchObject({ applied: [], pending: ["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"] });
+    expect(list.find((s) => s.service === "cex")).toMatchObject({ applied: [], pending: ["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"] });
     // Other services are untouched.
     expect(tables).toContain("users");
 
     const up = await broker.call<any, object>("db-maintenance.migrate", { service: "cex", direction: "up" });
-    expect(up.migrations).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
+    expect(up.migrations).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"]);
     tables = await sql.getQueryInterface().showAllTables();
     expect(tables).toEqual(expect.arrayContaining(["cex_orders", "cex_fills"]));
     list = await broker.call<any[], object>("db-maintenance.migrations", {});
@@ -204,5 +204,17 @@ describe("db-maintenance on SQLite with a schedule", () => {
     expect(backup.format).toBe("sqlite");
     expect(backup.bytes).toBeGreaterThan(0);
     expect(fs.readFileSync(backup.file).subarray(0, 15).toString()).toBe("SQLite format 3");
+  });
+
+  it("answers a second simultaneous backup 409 (in progress), and backups of the same second get their own files", async () => {
+    const both = await Promise.allSettled([broker.call<any, object>("db-maintenance.backup", {}), broker.call<any, object>("db-maintenance.backup", {})]);
+    const refused = both.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ code: 409, type: "CONFLICT", data: { reason: "BACKUP_IN_PROGRESS" } });
+    const first = (both.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<any>).value;
+    const second = await broker.call<any, object>("db-maintenance.backup", {});
+    const third = await broker.call<any, object>("db-maintenance.backup", {});
+    expect(new Set([first.file, second.file, third.file]).size).toBe(3);
+    for (const b of [first, second, third]) expect(fs.readFileSync(b.file).subarray(0, 15).toString()).toBe("SQLite format 3");
   });
 });

@@ -8,6 +8,7 @@ import { acquireChain, releaseChain, type LocalChain } from "../../lib/chain";
 import createDexPriceFeedService, { dexPriceCacheKey } from "../../services/dex-price-feed.service";
 import createDexService from "../../services/dex.service";
 import createWalletService from "../../services/wallet.service";
+import { revertChainAfterEach, wethUsdcPool } from "../support/chain";
 import { testEnv } from "../support/env";
 
 jest.setTimeout(30_000);
@@ -16,7 +17,6 @@ describe("dex-price-feed service", () => {
   const env = testEnv({ SERVICES: "wallet,dex,dex-price-feed" });
   let broker: ServiceBroker;
   let chain: LocalChain;
-  let snap: string;
   let v2: string;
   let v3: string;
   const updates: any[] = [];
@@ -29,22 +29,17 @@ describe("dex-price-feed service", () => {
     broker.createService({ name: "listener", events: { "price.dex.updated"(ctx: any) { updates.push(ctx.params); } } });
     await broker.start();
     chain = (await acquireChain(env)) as LocalChain;
-    const d = chain.deployment;
-    const find = (kind: string) => d.pools.find((p) => p.kind === kind && p.fee === 3000 && [p.token0, p.token1].includes("WETH") && [p.token0, p.token1].includes("USDC"))!.address;
-    v2 = find("v2");
-    v3 = find("v3");
+    v2 = wethUsdcPool(chain.deployment, "v2", 3000).address;
+    v3 = wethUsdcPool(chain.deployment, "v3", 3000).address;
   });
   afterAll(async () => {
     await releaseChain(env);
     await broker?.stop();
     env.cleanup();
   });
-  beforeEach(async () => {
-    snap = await chain.snapshot();
+  revertChainAfterEach(() => chain);
+  beforeEach(() => {
     updates.length = 0;
-  });
-  afterEach(async () => {
-    await chain.revert(snap);
   });
 
   const waitFor = async <T>(get: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000): Promise<T> => {

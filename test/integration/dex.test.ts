@@ -10,7 +10,7 @@ import { formatRatio, priceFromReserves, priceFromSqrtX96 } from "../../lib/dex"
 import createDexService from "../../services/dex.service";
 import createWalletService from "../../services/wallet.service";
 import { testEnv } from "../support/env";
-import { erc20, swapRouter, v2Router, v3Pool } from "../support/chain";
+import { erc20, revertChainAfterEach, swapRouter, v2Router, v3Pool, wethUsdcPool } from "../support/chain";
 
 jest.setTimeout(30_000);
 
@@ -18,7 +18,6 @@ describe("dex service", () => {
   const env = testEnv({ SERVICES: "wallet,dex" });
   let broker: ServiceBroker;
   let chain: LocalChain;
-  let snap: string;
   let v2: string;
   let v3: string;
   let dev1: string;
@@ -30,9 +29,8 @@ describe("dex service", () => {
     await broker.start();
     chain = (await acquireChain(env)) as LocalChain;
     const d = chain.deployment;
-    const find = (kind: string, fee: number) => d.pools.find((p) => p.kind === kind && p.fee === fee && [p.token0, p.token1].includes("WETH") && [p.token0, p.token1].includes("USDC"))!.address;
-    v2 = find("v2", 3000);
-    v3 = find("v3", 3000);
+    v2 = wethUsdcPool(d, "v2", 3000).address;
+    v3 = wethUsdcPool(d, "v3", 3000).address;
     dev1 = d.accounts[1].address;
   });
   afterAll(async () => {
@@ -40,12 +38,7 @@ describe("dex service", () => {
     await broker?.stop();
     env.cleanup();
   });
-  beforeEach(async () => {
-    snap = await chain.snapshot();
-  });
-  afterEach(async () => {
-    await chain.revert(snap);
-  });
+  revertChainAfterEach(() => chain);
 
   const bal = async (sym: string, who = dev1) => (await erc20(chain.deployment.tokens[sym].address, chain.provider).balanceOf(who)) as bigint;
 

@@ -46,11 +46,13 @@ describe("two nodes over NATS with PostgreSQL and Redis", () => {
     await client.connect();
     try {
       const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename);
-      expect(tables).toEqual(expect.arrayContaining(["api_tokens", "auth_settings", "config_documents", "schema_migrations", "users"]));
+      expect(tables).toEqual(expect.arrayContaining(["api_tokens", "auth_settings", "config_documents", "refresh_tokens", "schema_migrations", "users"]));
       const applied = (await client.query("SELECT service, name FROM schema_migrations ORDER BY service, name")).rows;
       expect(applied).toEqual([
         { service: "auth", name: "001-users-and-api-tokens" },
         { service: "auth", name: "002-auth-settings" },
+        { service: "auth", name: "003-token-version-and-refresh-tokens" },
+        { service: "auth", name: "004-drop-plaintext-jwt-secret" },
         { service: "config", name: "001-config-documents" },
       ]);
     } finally {

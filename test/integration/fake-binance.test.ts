@@ -15,21 +15,13 @@ import {
   type BinancePro,
   type FakeBinanceEndpoint,
 } from "../support/fake-binance";
+import { rejection } from "../support/rejection";
 
 const SYMBOL = "BTC/USDT";
 const ID = "BTCUSDT";
 const BOOK = { bids: [[50000, 1], [49999, 2], [49998, 3]] as [number, number][], asks: [[50001, 1], [50002, 3], [50003, 5]] as [number, number][] };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A fresh fake per describe block: markets, the default account, a seeded BTCUSDT book. */
 function useFake(): { fake: FakeBinance; ep: () => FakeBinanceEndpoint } {

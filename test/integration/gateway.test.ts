@@ -5,7 +5,7 @@
 import { Errors, type ServiceBroker } from "moleculer";
 import { createNode } from "../../services";
 import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
-import { gatewayUrl, http, waitForRoute } from "../support/http";
+import { gatewayUrl, http, startGateway, userToken, waitForRoute } from "../support/http";
 
 describe("api gateway", () => {
   const env = testEnv({ SERVICES: "api,auth,config", BODY_LIMIT: "2kb", RATE_LIMIT_PER_MINUTE: "1000" });
@@ -16,13 +16,8 @@ describe("api gateway", () => {
 
   beforeAll(async () => {
     broker = createNode(env, { logger: false });
-    await broker.start();
-    base = gatewayUrl(broker);
-    await waitForRoute(base, "/api/v1/auth/login");
-    const login = await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } });
-    adminToken = login.body.accessToken;
-    await http(base, "POST", "/api/v1/auth/users", { token: adminToken, body: { username: "vera", password: "viewer-password-1", role: "viewer" } });
-    viewerToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "vera", password: "viewer-password-1" } })).body.accessToken;
+    ({ base, token: adminToken } = await startGateway(broker));
+    viewerToken = await userToken(base, adminToken, { username: "vera", password: "viewer-password-1", role: "viewer" });
   });
 
   afterAll(async () => {
@@ -39,7 +34,7 @@ describe("api gateway", () => {
   it("logs in the first admin and returns a bearer JWT", async () => {
     const res = await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenType: "Bearer", expiresIn: 900, user: { username: "admin", role: "admin" } });
+    expect(res.body).toMatchObject({ tokenType: "Bearer", expiresIn: 300, refreshToken: expect.stringMatching(/^mmr_/), user: { username: "admin", role: "admin" } });
     expect(res.body.accessToken.split(".")).toHaveLength(3);
     expect(JSON.stringify(res.body)).not.toContain("password");
   });
@@ -209,7 +204,7 @@ describe("api gateway rate limit", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     const limited = await http(base, "GET", "/api/v1/health");
     expect(limited.body.error.code).toBe("RATE_LIMITED");
-    // Another client (a different token) has its own budget.
-    expect((await http(base, "GET", "/api/v1/health", { token: "some-other-client" })).status).toBe(200);
+    // A bearer nobody verified is no other client: it spends the same address's budget.
+    expect((await http(base, "GET", "/api/v1/health", { token: "some-other-client" })).status).toBe(429);
   });
 });

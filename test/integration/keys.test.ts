@@ -5,8 +5,8 @@
 import fs from "node:fs";
 import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../services";
-import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
-import { gatewayUrl, http, waitForRoute } from "../support/http";
+import { testEnv } from "../support/env";
+import { http, startGateway } from "../support/http";
 
 const API_SECRET = "s3cr3t-value-that-must-never-leak-0123456789";
 const PRIVATE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -22,10 +22,7 @@ describe("keys service", () => {
     // Stand-ins for the signing service and for any other service in the mesh.
     broker.createService({ name: "cex", actions: { credentials: (ctx) => ctx.call("keys.reveal", { id: ctx.params.id }) } });
     broker.createService({ name: "market-maker", actions: { peek: (ctx) => ctx.call("keys.reveal", { id: ctx.params.id }) } });
-    await broker.start();
-    base = gatewayUrl(broker);
-    await waitForRoute(base, "/api/v1/auth/login");
-    adminToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } })).body.accessToken;
+    ({ base, token: adminToken } = await startGateway(broker));
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { ServiceBroker } from "moleculer";
 import { acquireChain, releaseChain, type LocalChain } from "../../lib/chain";
 import createLiquidityService from "../../services/liquidity.service";
 import createWalletService from "../../services/wallet.service";
-import { erc20, swapRouter, v3Pool } from "../support/chain";
+import { erc20, revertChainAfterEach, swapRouter, v3Pool, wethUsdcPool } from "../support/chain";
 import { testEnv } from "../support/env";
 
 // "local": signs through the in-process wallet's EvmWallet, policy driven by price.dex.updated only (timer off);
@@ -17,7 +17,6 @@ describe.each(["local", "remote"] as const)("liquidity service (signer=%s)", (si
   const env = testEnv({ SERVICES: "wallet,liquidity" });
   let broker: ServiceBroker;
   let chain: LocalChain;
-  let snap: string;
   const events: Array<{ name: string; payload: any }> = [];
 
   beforeAll(async () => {
@@ -40,12 +39,9 @@ describe.each(["local", "remote"] as const)("liquidity service (signer=%s)", (si
     await releaseChain(env);
     env.cleanup();
   });
-  beforeEach(async () => {
-    snap = await chain.snapshot();
+  revertChainAfterEach(() => chain);
+  beforeEach(() => {
     events.length = 0;
-  });
-  afterEach(async () => {
-    await chain.revert(snap);
   });
 
   const waitFor = async (pred: () => boolean, ms = 10_000) => {
@@ -56,8 +52,8 @@ describe.each(["local", "remote"] as const)("liquidity service (signer=%s)", (si
     }
   };
   const bal = async (symbol: string, who: string): Promise<bigint> => erc20(chain.deployment.tokens[symbol].address, chain.provider).balanceOf(who);
-  const wethUsdcPool = () => chain.deployment.pools.find((p) => p.kind === "v3" && p.fee === 3000 && [p.token0, p.token1].includes("WETH") && [p.token0, p.token1].includes("USDC"))!;
-  const poolTick = async () => Number((await v3Pool(wethUsdcPool().address, chain.provider).slot0()).tick);
+  const wethUsdcV3 = () => wethUsdcPool(chain.deployment, "v3", 3000);
+  const poolTick = async () => Number((await v3Pool(wethUsdcV3().address, chain.provider).slot0()).tick);
 
   /** A swap through SwapRouter with ethers from dev-2 (not through the services). */
   async function swap(tokenIn: "WETH" | "USDC", amount: string) {
@@ -151,7 +147,7 @@ describe.each(["local", "remote"] as const)("liquidity service (signer=%s)", (si
   });
 
   it("re-centres a position the price left (policy) and does not churn within minIntervalMs", async () => {
-    const pool = wethUsdcPool().address;
+    const pool = wethUsdcV3().address;
     const opened = await broker.call<any, any>("liquidity.v3Mint", { account: "dev-1", tokenA: "WETH", tokenB: "USDC", fee: 3000, amountA: "2", amountB: "6000", widthPct: 2 });
     const policy = await broker.call<any, any>("liquidity.setPolicy", { tokenId: opened.tokenId, widthPct: 2, minIntervalMs: 60_000, outOfRangeGraceMs: 0 });
     expect(policy).toMatchObject({ tokenId: opened.tokenId, enabled: true, pool, state: { kind: "in_range" } });

@@ -197,10 +197,14 @@ describe("market-maker fill booking in a cluster without AMQP (NATS, in-memory b
     await venue.start();
     await mm.start();
     await venue.waitForServices(["mm"]); // so the venue's config.changed reaches it
+    await mm.waitForServices(["config", "cex"]); // so the sync that config.changed starts can read the documents
     await venue.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: "BTC/USDT" } });
     await venue.call("config.set", { kind: "strategies", name: "far", body: { market: "paper-btc", strategy: "pure_market_making", enabled: true, params: { bidSpread: 0.01, askSpread: 0.01, orderAmount: "0.001" } } });
     const ledger = async () => ((await mm.call("mm.status")) as { bots: LiveBot[] }).bots.find((b) => b.name === "far")?.live?.ledger;
-    await until("far running", async () => (await ledger()) !== undefined, 15_000);
+    // Generous: on a loaded CI machine a first start that fails (a call timing out) is retried after 5 s.
+    await until("far running", async () => (await ledger()) !== undefined, 30_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}; mm.status: ${JSON.stringify(((await mm.call("mm.status")) as { bots: LiveBot[] }).bots)}`);
+    });
     const f = wire("far", "buy", "100", "0.001");
     // What cex does: the event, and the bus (which here stays on the venue's process).
     await venue.emit("order.filled", f);

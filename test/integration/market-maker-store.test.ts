@@ -10,7 +10,7 @@ import { PositionLedger } from "../../lib/market-maker/accounting";
 import { MarketMakerStore, ledgerColumns, type AttributedFill } from "../../lib/market-maker/store";
 import { migrateUp, appliedMigrations } from "../../lib/db/migrations";
 import { MM_BOTS_TABLE, MM_FILLS_TABLE, mmBotColumns, mmMigrations } from "../../lib/db/schemas/market-maker";
-import { createTempDatabase, type TempDatabase } from "../support/postgres";
+import { createTempDatabase, twoNodeConnections, type TempDatabase } from "../support/postgres";
 
 const fill = (bot: string, n: number, side: "buy" | "sell", price: string, amount: string, fee: string | null = null): AttributedFill => ({
   bot,
@@ -44,28 +44,19 @@ async function saveSnapshot(store: MarketMakerStore, bot: string, ledger: Positi
 }
 
 describe.each(["postgres", "sqlite"])("market-maker store on %s", (dialect) => {
-  let db: TempDatabase | null = null;
   let sequelize: Sequelize;
   let other: Sequelize;
+  let closeConnections: () => Promise<void>;
   let store: MarketMakerStore;
 
   beforeAll(async () => {
-    if (dialect === "postgres") {
-      db = await createTempDatabase();
-      sequelize = new Sequelize(db.url, { logging: false });
-      other = new Sequelize(db.url, { logging: false });
-    } else {
-      sequelize = new Sequelize({ dialect: "sqlite", storage: ":memory:", logging: false });
-      other = sequelize;
-    }
+    ({ sequelize, other, close: closeConnections } = await twoNodeConnections(dialect as "postgres" | "sqlite"));
     await migrateUp(sequelize, "market-maker", mmMigrations);
     store = storeOn(sequelize);
   });
 
   afterAll(async () => {
-    if (other !== sequelize) await other.close();
-    await sequelize.close();
-    await db?.drop();
+    await closeConnections();
   });
 
   it("numbers a bot's fills 1, 2, 3 ... in booking order, once per trade, also when two nodes book at once", async () => {

@@ -71,6 +71,7 @@ describe("one quoter per market across three market-maker nodes", () => {
         TRANSPORTER: NATS_URL,
         CACHER: REDIS_URL,
         DATABASE_URL: db.url,
+        AMQP_URL: "memory",
         NAMESPACE: env.namespace,
         NODE_ID: id,
         SERVICES: "market-maker",

@@ -8,6 +8,7 @@ import Decimal from "decimal.js";
 import { ServiceBroker } from "moleculer";
 import { currentPaperVenue } from "../../lib/cex";
 import { botTag } from "../../lib/market-maker/client-order-id";
+import { hedgerFor } from "../../lib/market-maker/venues";
 import { createBrokerOptions } from "../../moleculer.config";
 import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
@@ -16,6 +17,7 @@ import createMarketMakerService from "../../services/market-maker.service";
 import { sleep, until } from "../support/until";
 import { testEnv } from "../support/env";
 import { DEFAULT_ACCOUNT, FakeBinance, fakeBinanceConfig } from "../support/fake-binance";
+import { configureXemmBot } from "../support/xemm";
 
 jest.setTimeout(60_000);
 
@@ -76,14 +78,7 @@ describe("cross-exchange market making: paper maker, fake Binance taker", () => 
       void broker.broadcast("price.cex.updated", { exchange: "paper", symbol: SYMBOL, bid: f.times(0.9999).toFixed(2), ask: f.times(1.0001).toFixed(2), mid: f.toString(), bidSize: "1", askSize: "1", ts: now, receivedAt: now });
     }, 100);
 
-    await broker.call("keys.add", { id: "binance-main", kind: "cex", payload: { exchange: "binance", apiKey: DEFAULT_ACCOUNT.apiKey, secret: DEFAULT_ACCOUNT.secret }, overwrite: true });
-    await broker.call("config.set", { kind: "markets", name: "paper-btc", body: { venue: "paper", kind: "cex", symbol: SYMBOL } });
-    await broker.call("config.set", { kind: "markets", name: "binance-btc", body: { venue: "binance", kind: "cex", symbol: SYMBOL, keyId: "binance-main" } });
-    await broker.call("config.set", {
-      kind: "strategies",
-      name: BOT,
-      body: { market: "paper-btc", strategy: "cross_exchange", enabled: true, minRequoteIntervalMs: 50, params: { takerMarket: "binance-btc", minProfitability: 0.001, orderAmount: "0.001", hedgeRetries: 1, orderRefreshTimeMs: 500 } },
-    });
+    await configureXemmBot(broker, BOT, "paper-btc");
   });
 
   afterAll(async () => {
@@ -98,9 +93,10 @@ describe("cross-exchange market making: paper maker, fake Binance taker", () => 
     const orders = await makerOrders();
     const bid = new Decimal(orders.find((o) => o.side === "buy")!.price);
     const ask = new Decimal(orders.find((o) => o.side === "sell")!.price);
-    // bid = takerBid·(1 − 0.001)/((1 + 0.001)(1 + 0.001)), floored to the tick; ask symmetric, ceiled.
-    const expectedBid = takerBid.times(0.999).div(new Decimal(1.001).times(1.001)).toDecimalPlaces(2, Decimal.ROUND_DOWN);
-    const expectedAsk = takerAsk.times(1.001).times(1.001).div(0.999).toDecimalPlaces(2, Decimal.ROUND_UP);
+    // Taker fee 0.1 % (the fake Binance), maker fee 0.01 % (the paper venue), minProfitability 0.1 %:
+    // bid = takerBid·(1 − 0.001)/((1 + 0.0001)(1 + 0.001)), floored to the tick; ask symmetric, ceiled.
+    const expectedBid = takerBid.times(0.999).div(new Decimal(1.0001).times(1.001)).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+    const expectedAsk = takerAsk.times(1.001).times(1.001).div(0.9999).toDecimalPlaces(2, Decimal.ROUND_UP);
     expect(bid.minus(expectedBid).abs().toNumber()).toBeLessThanOrEqual(0.01);
     expect(ask.minus(expectedAsk).abs().toNumber()).toBeLessThanOrEqual(0.01);
   });
@@ -108,18 +104,23 @@ describe("cross-exchange market making: paper maker, fake Binance taker", () => 
   it("hedges a maker fill on the taker at once and ends flat within the fee", async () => {
     const before = fake.orders(DEFAULT_ACCOUNT.apiKey).length;
     const ours = await hitBid();
-    await until("maker and hedge fills booked", async () => {
+    await until("maker fills and as many hedge fills booked", async () => {
       const f = await fills();
-      return f.some((x) => x.role === "maker") && f.some((x) => x.role === "hedge");
+      const makers = f.filter((x) => x.role === "maker").length;
+      return makers > 0 && f.filter((x) => x.role === "hedge").length === makers;
     });
     const f = await fills();
     const maker = f.find((x) => x.role === "maker")!;
     const hedge = f.find((x) => x.role === "hedge")!;
     expect(maker).toMatchObject({ side: "buy", exchange: "paper", price: ours.price, amount: "0.001" });
-    // The paper venue keeps 0.1 % of the bought BTC as its fee: 0.000999 arrived, the taker's lot (0.00001) allows 0.00099.
+    // The paper venue keeps 0.01 % of the bought BTC as its fee: 0.0009999 arrived, the taker's lot (0.00001) allows 0.00099.
     expect(hedge).toMatchObject({ side: "sell", exchange: "binance", amount: "0.00099", price: takerBid.toString() });
+    // One market sell on the taker per maker fill: the sell into the bid may also take a second
+    // order of the bot's at that price (an old quote not yet cancelled by a requote).
+    const makerFills = f.filter((x) => x.role === "maker").length;
     const hedgeOrders = fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before) as Array<{ side: string; type: string }>;
-    expect(hedgeOrders).toEqual([expect.objectContaining({ side: "SELL", type: "MARKET" })]);
+    expect(hedgeOrders).toEqual(Array.from({ length: makerFills }, () => expect.objectContaining({ side: "SELL", type: "MARKET" })));
+    expect(f.filter((x) => x.role === "hedge")).toHaveLength(makerFills);
     const pnl = (await broker.call("mm.pnl")) as { bots: Array<{ bot: string; position: string; realized: string }> };
     const row = pnl.bots.find((b) => b.bot === BOT)!;
     expect(new Decimal(row.position).abs().toNumber()).toBeLessThan(0.00001);
@@ -133,8 +134,24 @@ describe("cross-exchange market making: paper maker, fake Binance taker", () => 
     await hitBid();
     await until("hedge failure reported", () => hedgeFailures.length > 0, 20_000);
     fake.clearFailures();
-    expect(hedgeFailures[0]).toMatchObject({ side: "sell", amount: "0.000999" });
+    expect(hedgeFailures[0]).toMatchObject({ side: "sell", amount: "0.0009999" });
     await until("alert", () => alerts.some((a) => a.rule === "mm.hedge_failed"));
-    expect(alerts.find((a) => a.rule === "mm.hedge_failed")!.message).toMatch(/exposure 0\.000999 BTC/);
+    expect(alerts.find((a) => a.rule === "mm.hedge_failed")!.message).toMatch(/exposure 0\.0009999 BTC/);
+  });
+
+  it("hedges one maker fill once however often it is delivered: the hedge's client order id comes from the fill", async () => {
+    const taker = { name: "binance-btc", kind: "cex" as const, venue: "binance", symbol: SYMBOL, base: "BTC", quote: "USDT" };
+    // As two bot instances would (a restart, a lease handover): separate hedgers, one fill.
+    const hedgers = [0, 1].map(() => hedgerFor((action, params, opts) => broker.call(action, params, opts), BOT, taker, "0.00001", 1));
+    const before = fake.orders(DEFAULT_ACCOUNT.apiKey).length;
+    const order = { side: "sell" as const, amount: "0.00099", reason: "test", makerFill: "paper:duplicate-delivery-1" };
+    const [a, b] = await Promise.all(hedgers.map((h) => h.hedge(order)));
+    const c = await hedgers[0].hedge(order);
+    expect(fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before)).toEqual([expect.objectContaining({ side: "SELL", type: "MARKET", origQty: "0.00099000" })]);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    // Another fill is another hedge.
+    await hedgers[1].hedge({ ...order, makerFill: "paper:duplicate-delivery-2" });
+    expect(fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before)).toHaveLength(2);
   });
 });

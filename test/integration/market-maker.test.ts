@@ -136,11 +136,11 @@ describe("market-maker service on the paper exchange", () => {
     expect(fills).toHaveLength(1);
     expect(fills[0]).toMatchObject({ side: "buy", price: ours.price, amount: "0.001" });
     const row = (await broker.call("mm.pnl") as typeof pnl).bots.find((b) => b.bot === "pmm-a")!;
-    // bought 0.001 BTC, the paper venue takes the 0.1 % maker fee in BTC: position 0.000999,
-    // and that fee (0.000001 BTC at the fill price) is what realized PnL has lost so far.
-    expect(row.position).toBe("0.000999");
+    // bought 0.001 BTC, the paper venue takes its 0.01 % maker fee in BTC: position 0.0009999,
+    // and that fee (0.0000001 BTC at the fill price) is what realized PnL has lost so far.
+    expect(row.position).toBe("0.0009999");
     expect(row.fills).toBe(1);
-    expect(new Decimal(row.feesPaid).toNumber()).toBeCloseTo(new Decimal(ours.price).times("0.000001").toNumber(), 6);
+    expect(new Decimal(row.feesPaid).toNumber()).toBeCloseTo(new Decimal(ours.price).times("0.0000001").toNumber(), 7);
     expect(new Decimal(row.realized).plus(row.feesPaid).abs().toNumber()).toBeLessThan(1e-9);
   });
 
@@ -157,7 +157,7 @@ describe("market-maker service on the paper exchange", () => {
   it("trips the daily-loss kill switch on a scripted loss: cancels, halts, alerts, stays down", async () => {
     await broker.call("config.set", { kind: "risk", name: "pmm-a", body: { scope: "pmm-a", staleFeedMs: 2000, dailyLossLimit: "0.5" } });
     await until("quoting", async () => (await botOrders("pmm-a")).length === 2);
-    // The bot is long 0.000999 BTC: a 10 % fall of the price costs it ~6 USDT > 0.5.
+    // The bot is long 0.0009999 BTC: a 10 % fall of the price costs it ~6 USDT > 0.5.
     priceOverride = new Decimal(venue().fairPrice(SYMBOL) as string).times(0.9);
     await until("halted", async () => (await botStatus("pmm-a"))?.state === "halted");
     priceOverride = null;
@@ -173,6 +173,15 @@ describe("market-maker service on the paper exchange", () => {
     await broker.call("config.remove", { kind: "risk", name: "pmm-a" });
     await broker.call("mm.resumeBot", { bot: "pmm-a" });
     await until("quoting after resume", async () => (await botOrders("pmm-a")).length === 2);
+  });
+
+  it("pauses a bot (orders cancelled, state kept) and quotes again on resume", async () => {
+    await until("quoting", async () => (await botOrders("pmm-a")).length === 2);
+    await broker.call("mm.pause", { bot: "pmm-a" });
+    await until("paused", async () => (await botStatus("pmm-a"))?.state === "paused");
+    expect(await botOrders("pmm-a")).toHaveLength(0);
+    await broker.call("mm.resumeBot", { bot: "pmm-a" });
+    await until("quoting after resume", async () => (await botOrders("pmm-a")).length === 2 && (await botStatus("pmm-a"))?.state === "running");
   });
 
   it("global kill switch stops every bot until released", async () => {
@@ -214,6 +223,27 @@ describe("market-maker service on the paper exchange", () => {
     expect(st.q).toBeLessThan(0);
     expect(st.reservationPrice).toBeGreaterThan(Number(venue().fairPrice(SYMBOL)) * 0.999);
     expect(st.optimalSpread).toBeGreaterThan(0);
+  });
+
+  it("mm.status says which side cannot be quoted and why, and when and why a quote was widened", async () => {
+    await setStrategy("as-a", { market: "paper-btc", strategy: "avellaneda_stoikov", enabled: false, params: { orderAmount: "0.001", riskAversion: 0.5 } });
+    // Target 0 % base while the paper account holds BTC: the skew takes the bid's amount to 0 (nothing to
+    // quote on that side); the ask, asked for 0.5 bp from the mid, is moved out to the 1 bp maker fee.
+    await setStrategy("skew-a", pmm({ orderLevels: 1, bidSpread: 0.00005, askSpread: 0.00005, inventorySkew: true, inventoryTargetBasePct: 0 }));
+    await until("the ask alone", async () => (await botOrders("skew-a")).length === 1);
+    const started = Date.now();
+    expect((await botOrders("skew-a"))[0].side).toBe("sell");
+    type Live = { unquoted: Array<{ side: string; cause: string; reason: string; since: number }>; widened: { sides: string; reason: string; since: number } | null };
+    const live = async () => (await botStatus("skew-a")) as unknown as { live: Live };
+    await until("status filled in", async () => (await live()).live.widened !== null && (await live()).live.unquoted.length > 0);
+    await sleep(300); // more ticks: the same state, the same since
+    const st = (await live()).live;
+    expect(st.unquoted).toEqual([{ side: "buy", cause: "strategy", reason: expect.stringMatching(/^not quoted: bid level 0: amount 0 \(inventory skew, bid ratio 0/), since: expect.any(Number) }]);
+    expect(st.unquoted[0].since).toBeLessThanOrEqual(started);
+    expect(st.widened).toEqual({ sides: "sell", reason: expect.stringMatching(/^sell widened to 1 bp from the mid \d+(\.\d+)?: maker fee 1 bp$/), since: expect.any(Number) });
+    expect(st.widened!.since).toBeLessThanOrEqual(started);
+    await setStrategy("skew-a", { ...pmm(), enabled: false });
+    await until("skew-a down", async () => (await botOrders("skew-a")).length === 0);
   });
 
   it("reports configuration errors instead of half-starting a bot", async () => {

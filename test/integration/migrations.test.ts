@@ -33,16 +33,16 @@ describe.each(["postgres", "sqlite"])("migrations on %s", (dialect) => {
       migrateUp(sequelize, "auth", authMigrations),
       migrateUp(sequelize, "config", configMigrations),
     ]);
-    expect([...auth1, ...auth2].sort()).toEqual(["001-users-and-api-tokens", "002-auth-settings"]);
+    expect([...auth1, ...auth2].sort()).toEqual(["001-users-and-api-tokens", "002-auth-settings", "003-token-version-and-refresh-tokens", "004-drop-plaintext-jwt-secret"]);
     expect(config).toEqual(["001-config-documents"]);
-    expect(await tables(sequelize)).toEqual(["api_tokens", "auth_settings", "config_documents", "schema_migrations", "users"]);
+    expect(await tables(sequelize)).toEqual(["api_tokens", "auth_settings", "config_documents", "refresh_tokens", "schema_migrations", "users"]);
   });
 
   it("reverts one service's migrations without touching another's", async () => {
-    expect(await migrateDown(sequelize, "auth", authMigrations)).toEqual(["002-auth-settings", "001-users-and-api-tokens"]);
+    expect(await migrateDown(sequelize, "auth", authMigrations)).toEqual(["004-drop-plaintext-jwt-secret", "003-token-version-and-refresh-tokens", "002-auth-settings", "001-users-and-api-tokens"]);
     expect(await tables(sequelize)).toEqual(["config_documents", "schema_migrations"]);
     expect(await appliedMigrations(sequelize, "auth")).toEqual([]);
     expect(await appliedMigrations(sequelize, "config")).toEqual(["001-config-documents"]);
-    expect(await migrateUp(sequelize, "auth", authMigrations)).toEqual(["001-users-and-api-tokens", "002-auth-settings"]);
+    expect(await migrateUp(sequelize, "auth", authMigrations)).toEqual(["001-users-and-api-tokens", "002-auth-settings", "003-token-version-and-refresh-tokens", "004-drop-plaintext-jwt-secret"]);
   });
 });

@@ -311,9 +311,13 @@ describe("the Grafana dashboard's metrics on the embedded paper setup with the d
     const total = valueOf(series, "mmesh_pnl", { ...BOT, kind: "total" });
     expect([realized, unrealized, total].every((v) => typeof v === "number" && Number.isFinite(v))).toBe(true);
     expect(total!).toBeCloseTo(realized! + unrealized!, 6);
+    // The demo sets a capital (10000 USDT): the ratio is the drawdown in USDT over capital + peak.
+    const drawdownQuote = valueOf(series, "mmesh_drawdown_quote", BOT)!;
+    expect(drawdownQuote).toBeGreaterThanOrEqual(0);
     const drawdown = valueOf(series, "mmesh_drawdown_ratio", BOT)!;
     expect(drawdown).toBeGreaterThanOrEqual(0);
     expect(drawdown).toBeLessThanOrEqual(1);
+    expect(drawdown).toBeLessThanOrEqual(drawdownQuote / 10_000 + 1e-9);
     // The paper account holds about 37.5 % of its value in BTC (the demo's inventory target).
     const ratio = valueOf(series, "mmesh_inventory_ratio", BOT)!;
     expect(ratio).toBeGreaterThan(0.2);

@@ -210,6 +210,10 @@ describe("notification service on RabbitMQ, fake Telegram and a real SMTP server
     await waitFor(() => mailsWith("Daily report").length === 1);
     expect(telegram.sentTo(CHAT).some((m) => m.text.includes("Daily report"))).toBe(false);
     await expect(notifier.call("notification.send", { text: "" })).rejects.toMatchObject({ type: "VALIDATION_ERROR" });
+    // What the consumer could never deliver is refused up front, naming the field.
+    await expect(notifier.call("notification.send", { text: "   " })).rejects.toMatchObject({ code: 422, data: [{ field: "text" }] });
+    await expect(notifier.call("notification.send", { text: "nul\u0000byte" })).rejects.toMatchObject({ code: 422, data: [{ field: "text" }] });
+    await expect(notifier.call("notification.send", { title: "two\nlines", text: "ok" })).rejects.toMatchObject({ code: 422, data: [{ field: "title" }] });
   });
 
   it("answers /status and /pnl from an allowed chat and refuses /stop from another chat without calling anything", async () => {

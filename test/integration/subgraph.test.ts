@@ -11,9 +11,9 @@ import { createBrokerOptions } from "../../moleculer.config";
 import createApiService from "../../services/api.service";
 import createAuthService from "../../services/auth.service";
 import createSubgraphService from "../../services/subgraph.service";
-import { TEST_ADMIN_PASSWORD, testEnv } from "../support/env";
+import { testEnv } from "../support/env";
 import { ADDRESSES, startFakeSubgraph, uniswapFixtures, type FakeSubgraph } from "../support/fake-subgraph";
-import { gatewayUrl, http, waitForRoute } from "../support/http";
+import { http, startGateway, userToken } from "../support/http";
 
 jest.setTimeout(30_000);
 
@@ -52,12 +52,9 @@ describe("subgraph service on a local GraphQL server", () => {
     broker.createService(createApiService(env));
     broker.createService(createAuthService(env));
     broker.createService(createSubgraphService(env, { cacheTtlSeconds: TTL_SECONDS, timeoutMs: 400 }));
-    await broker.start();
-    base = gatewayUrl(broker);
-    await waitForRoute(base, "/api/v1/auth/login");
-    const admin = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "admin", password: TEST_ADMIN_PASSWORD } })).body.accessToken;
-    await http(base, "POST", "/api/v1/auth/users", { token: admin, body: { username: "vic", password: "viewer-password-1", role: "viewer" } });
-    viewerToken = (await http(base, "POST", "/api/v1/auth/login", { body: { username: "vic", password: "viewer-password-1" } })).body.accessToken;
+    const started = await startGateway(broker);
+    base = started.base;
+    viewerToken = await userToken(base, started.token, { username: "vic", password: "viewer-password-1", role: "viewer" });
   });
 
   afterEach(() => fake.fail(null));

@@ -7,13 +7,13 @@ import { MaxUint256 } from "ethers";
 import { ServiceBroker } from "moleculer";
 import { acquireChain, releaseChain, type LocalChain } from "../../lib/chain";
 import createWalletService from "../../services/wallet.service";
+import { revertChainAfterEach } from "../support/chain";
 import { testEnv } from "../support/env";
 
 describe("wallet service", () => {
   const env = testEnv({ SERVICES: "wallet" });
   let broker: ServiceBroker;
   let chain: LocalChain;
-  let snap: string;
   const events: Array<{ name: string; payload: any }> = [];
 
   beforeAll(async () => {
@@ -35,13 +35,9 @@ describe("wallet service", () => {
     await broker?.stop();
     env.cleanup();
   });
-  beforeEach(async () => {
-    snap = await chain.snapshot();
+  revertChainAfterEach(() => chain);
+  beforeEach(() => {
     events.length = 0;
-  });
-  afterEach(async () => {
-    await chain.setAutomine(true);
-    await chain.revert(snap);
   });
 
   const waitFor = async (pred: () => boolean, ms = 5000) => {

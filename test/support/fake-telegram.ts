@@ -2,6 +2,9 @@
  * A local HTTP server in place of the Telegram Bot API (POST /bot<token>/<method>):
  * records sendMessage calls, serves getUpdates from scripted messages (long-polling
  * up to the request's timeout), and can fail the next N calls with HTTP 500.
+ * As the real API: getUpdates with an offset confirms (forgets) every update below it, and a
+ * getUpdates arriving while another one waits ends the waiting one with HTTP 409 Conflict
+ * ("terminated by other getUpdates request"), the answer a second poller of one bot gets.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +24,8 @@ export interface FakeTelegram {
   calls: string[];
   /** Paths requested with a wrong token. */
   wrongToken: number;
+  /** getUpdates requests ended by another one (HTTP 409 Conflict): two pollers at once. */
+  conflicts: number;
   /** Fail the next n sendMessage calls with HTTP 500. */
   failSendMessage(n: number): void;
   /** Queue an incoming chat message for getUpdates. */
@@ -30,8 +35,10 @@ export interface FakeTelegram {
 }
 
 export async function startFakeTelegram(token = "123456789:AAtest-token-for-mmesh_0123456789"): Promise<FakeTelegram> {
-  const updates: Array<{ update_id: number; message: object }> = [];
+  let updates: Array<{ update_id: number; message: object }> = [];
   const waiters = new Set<() => void>();
+  /** The getUpdates request waiting now: ended with 409 when another one comes. */
+  let waiting: (() => void) | null = null;
   let nextUpdate = 1;
   let failures = 0;
   const sockets = new Set<import("node:net").Socket>();
@@ -42,6 +49,7 @@ export async function startFakeTelegram(token = "123456789:AAtest-token-for-mmes
     sent: [],
     calls: [],
     wrongToken: 0,
+    conflicts: 0,
     failSendMessage(n) {
       failures = n;
     },
@@ -97,20 +105,35 @@ export async function startFakeTelegram(token = "123456789:AAtest-token-for-mmes
       if (method === "getUpdates") {
         const offset = Number(body.offset ?? 0);
         const timeoutMs = Math.min(Number(body.timeout ?? 0), 2) * 1000;
+        // An offset confirms every update below it: they are never returned again.
+        if (offset > 0) updates = updates.filter((u) => u.update_id >= offset);
+        waiting?.();
         const pending = () => updates.filter((u) => u.update_id >= offset);
         const answer = () => reply(res, 200, { ok: true, result: pending() });
         if (pending().length > 0 || timeoutMs === 0) return answer();
-        const done = () => {
+        const forget = () => {
           waiters.delete(done);
           clearTimeout(timer);
+          if (waiting === conflict) waiting = null;
+        };
+        const done = () => {
+          forget();
           if (!res.writableEnded) answer();
+        };
+        const conflict = () => {
+          forget();
+          // A poller that gave up its request (aborted it) a moment before is no second poller:
+          // its connection's close may still be on its way, so look again shortly.
+          setTimeout(() => {
+            if (res.writableEnded || req.socket.destroyed) return;
+            state.conflicts++;
+            reply(res, 409, { ok: false, error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" });
+          }, 50);
         };
         const timer = setTimeout(done, timeoutMs);
         waiters.add(done);
-        res.on("close", () => {
-          waiters.delete(done);
-          clearTimeout(timer);
-        });
+        waiting = conflict;
+        res.on("close", forget);
         return;
       }
       return reply(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });

@@ -1,6 +1,7 @@
 /** Small HTTP client for gateway tests. */
 import type { ServiceBroker } from "moleculer";
 import type { AddressInfo } from "node:net";
+import { TEST_ADMIN_PASSWORD } from "./env";
 
 export function gatewayUrl(broker: ServiceBroker): string {
   const api = broker.getLocalService("api") as unknown as { server: { address(): AddressInfo } };
@@ -44,4 +45,28 @@ export async function waitForRoute(base: string, path: string, timeoutMs = 5000,
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Route ${path} did not appear within ${timeoutMs} ms`);
+}
+
+/** POST /api/v1/auth/login as `username`: the whole answer (the access token is `body.accessToken`). */
+export function login(base: string, username: string, password: string): Promise<HttpResult> {
+  return http(base, "POST", "/api/v1/auth/login", { body: { username, password } });
+}
+
+/** Waits for the gateway's login route, then logs in as the first admin (testEnv's ADMIN_PASSWORD): its access token. */
+export async function adminToken(base: string): Promise<string> {
+  await waitForRoute(base, "/api/v1/auth/login");
+  return (await login(base, "admin", TEST_ADMIN_PASSWORD)).body.accessToken;
+}
+
+/** Starts `broker` (a node with the api and auth services) and logs in as the first admin: the gateway's URL and the admin's token. */
+export async function startGateway(broker: ServiceBroker): Promise<{ base: string; token: string }> {
+  await broker.start();
+  const base = gatewayUrl(broker);
+  return { base, token: await adminToken(base) };
+}
+
+/** Creates a user as `admin` (an admin's token) and logs it in: its access token. */
+export async function userToken(base: string, admin: string, user: { username: string; password: string; role: string }): Promise<string> {
+  await http(base, "POST", "/api/v1/auth/users", { token: admin, body: user });
+  return (await login(base, user.username, user.password)).body.accessToken;
 }

@@ -1,5 +1,6 @@
 /** A throwaway PostgreSQL database per test file on the machine's server. */
 import { Client } from "pg";
+import { Sequelize } from "sequelize";
 import { uniqueName } from "./env";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -28,5 +29,28 @@ export async function createTempDatabase(): Promise<TempDatabase> {
     url,
     name,
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/**
+ * Two connection pools on one database, as two nodes would have: a throwaway PostgreSQL database,
+ * or one in-memory SQLite database shared by both (SQLite's memory database is per connection).
+ */
+export async function twoNodeConnections(dialect: "postgres" | "sqlite"): Promise<{ sequelize: Sequelize; other: Sequelize; close(): Promise<void> }> {
+  if (dialect === "sqlite") {
+    const sequelize = new Sequelize({ dialect: "sqlite", storage: ":memory:", logging: false });
+    return { sequelize, other: sequelize, close: () => sequelize.close() };
+  }
+  const db = await createTempDatabase();
+  const sequelize = new Sequelize(db.url, { logging: false });
+  const other = new Sequelize(db.url, { logging: false });
+  return {
+    sequelize,
+    other,
+    async close() {
+      await other.close();
+      await sequelize.close();
+      await db.drop();
+    },
   };
 }

@@ -13,6 +13,21 @@ export const CEX_FILLS_TABLE = "cex_fills";
  */
 const decimalText = () => ({ type: DataTypes.STRING(64), allowNull: true });
 
+/** Columns added by 004: what the venue says of the order beyond amounts, and the fills it still owes. */
+function orderDetailColumns() {
+  return {
+    post_only: { type: DataTypes.BOOLEAN, allowNull: true },
+    average: decimalText(),
+    cost: decimalText(),
+    /**
+     * A live venue's order whose stored fills do not yet cover `filled` (set when `filled`
+     * grows, cleared by fill sync once its trades are stored): reconcile pulls the trades of
+     * these, terminal or not, until none is lost.
+     */
+    fills_owed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+  };
+}
+
 export const cexOrderColumns = {
   id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
   exchange: { type: DataTypes.STRING(64), allowNull: false },
@@ -31,6 +46,7 @@ export const cexOrderColumns = {
   fee_currency: { type: DataTypes.STRING(16), allowNull: true },
   created_at: { type: DataTypes.DATE, allowNull: false },
   updated_at: { type: DataTypes.DATE, allowNull: false },
+  ...orderDetailColumns(),
 };
 
 export const cexFillColumns = {
@@ -84,6 +100,20 @@ export const cexMigrations: Migration[] = [
     },
   },
   fillIdentityMigration("003-cex-fill-identity", CEX_FILLS_TABLE, "cex_fills"),
+  {
+    name: "004-cex-order-details-and-fills-owed",
+    async up(qi) {
+      const existing = await qi.describeTable(CEX_ORDERS_TABLE);
+      for (const [name, column] of Object.entries(orderDetailColumns())) {
+        if (!(name in existing)) await qi.addColumn(CEX_ORDERS_TABLE, name, column);
+      }
+      await qi.addIndex(CEX_ORDERS_TABLE, ["exchange", "fills_owed"], { name: "cex_orders_exchange_fills_owed" });
+    },
+    async down(qi) {
+      await qi.removeIndex(CEX_ORDERS_TABLE, "cex_orders_exchange_fills_owed");
+      for (const name of Object.keys(orderDetailColumns())) await qi.removeColumn(CEX_ORDERS_TABLE, name);
+    },
+  },
 ];
 
 /** price = cost / amount for every fill, in id order, 500 rows per UPDATE. */

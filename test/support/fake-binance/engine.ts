@@ -424,9 +424,11 @@ export class Engine {
       fills: [],
     };
     account.orders.set(order.orderId, order);
+    this.listener?.execution?.(order, "NEW");
 
     if (type === "LIMIT" && timeInForce === "FOK" && this.fillableQty(st, order).lt(qty)) {
       order.status = "EXPIRED";
+      this.listener?.execution?.(order, "EXPIRED");
       return order;
     }
 
@@ -461,6 +463,8 @@ export class Engine {
       this.level(st, side, price).orders.push(order);
       this.markDirty(st, side, price);
     }
+    if (order.status === "EXPIRED") this.listener?.execution?.(order, "EXPIRED");
+    this.listener?.balances?.(account, [m.base, m.quote]);
     this.flush(st);
     return order;
   }
@@ -551,6 +555,7 @@ export class Engine {
           this.releaseLock(st, maker);
           maker.status = "EXPIRED_IN_MATCH";
           maker.updateTime = this.now();
+          this.listener?.execution?.(maker, "TRADE_PREVENTION");
           continue;
         }
         const qty = Decimal.min(maker.origQty.minus(maker.executedQty), wanted());
@@ -612,6 +617,7 @@ export class Engine {
       order.status = order.executedQty.eq(order.origQty) ? "FILLED" : "PARTIALLY_FILLED";
     }
     order.fills.push({ price, qty, commission, commissionAsset, tradeId });
+    this.listener?.execution?.(order, "TRADE", order.fills[order.fills.length - 1], isMaker);
     acc.trades.push({
       symbol: m.symbol,
       id: tradeId,
@@ -652,6 +658,8 @@ export class Engine {
     this.releaseLock(st, order);
     order.status = "CANCELED";
     order.updateTime = this.now();
+    this.listener?.execution?.(order, "CANCELED");
+    this.listener?.balances?.(order.account, [st.market.base, st.market.quote]);
     this.flush(st);
     return order;
   }
@@ -666,7 +674,9 @@ export class Engine {
       this.releaseLock(st, o);
       o.status = "CANCELED";
       o.updateTime = this.now();
+      this.listener?.execution?.(o, "CANCELED");
     }
+    this.listener?.balances?.(account, [st.market.base, st.market.quote]);
     this.flush(st);
     return open;
   }
@@ -688,8 +698,26 @@ export class Engine {
     const st = this.state(order.symbol);
     this.markDirty(st, order.side, order.price);
     const trade = this.execute(st, undefined, order, order.price, qty);
+    this.listener?.balances?.(order.account, [st.market.base, st.market.quote]);
     this.flush(st);
     return trade;
+  }
+
+  /**
+   * Moves everything that happened so far `ms` into the past (orders' times, account and
+   * public trades): as if the clock had advanced by `ms` since, without touching the clock
+   * that signed requests are checked against.
+   */
+  backdate(ms: number): void {
+    for (const account of this.accounts.values()) {
+      for (const o of account.orders.values()) {
+        o.time -= ms;
+        o.updateTime -= ms;
+        o.workingTime -= ms;
+      }
+      for (const t of account.trades) t.time -= ms;
+    }
+    for (const st of this.states.values()) for (const t of st.trades) t.time -= ms;
   }
 
   accountTrades(account: Account, symbol: string): AccountTrade[] {

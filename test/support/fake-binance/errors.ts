@@ -22,6 +22,8 @@ export const Errors = {
   illegal: (param: string) =>
     new BinanceError(400, -1100, `Illegal characters found in parameter '${param}'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.`),
   notRequired: (param: string) => new BinanceError(400, -1106, `Parameter '${param}' sent when not required.`),
+  badCombination: () => new BinanceError(400, -1128, "Combination of optional parameters invalid."),
+  lookupTooBig: (hours: number) => new BinanceError(400, -1127, `More than ${hours} hours between startTime and endTime.`),
   invalidSymbol: () => new BinanceError(400, -1121, "Invalid symbol."),
   invalidSide: () => new BinanceError(400, -1117, "Invalid side."),
   invalidOrderType: () => new BinanceError(400, -1116, "Invalid orderType."),

@@ -118,7 +118,13 @@ export interface EngineListener {
   depth(symbol: string, event: DepthUpdateEvent): void;
   bookTicker(symbol: string, event: BookTickerEvent): void;
   trade(symbol: string, trade: PublicTrade): void;
+  /** An account order event (user data stream executionReport); `fill` and `isMaker` with execution type TRADE. */
+  execution?(order: Order, executionType: ExecutionType, fill?: Fill, isMaker?: boolean): void;
+  /** Balances of `assets` changed (user data stream outboundAccountPosition). */
+  balances?(account: Account, assets: string[]): void;
 }
+
+export type ExecutionType = "NEW" | "CANCELED" | "TRADE" | "EXPIRED" | "TRADE_PREVENTION";
 
 export interface NewOrderParams {
   symbol?: string;

@@ -127,12 +127,9 @@ export function orderJson(o: Order): Record<string, unknown> {
   };
 }
 
-/** POST /api/v3/order answer for newOrderRespType ACK, RESULT or FULL. */
-function newOrderJson(o: Order, respType: string): Record<string, unknown> {
-  const ack = { symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, transactTime: o.time };
-  if (respType === "ACK") return ack;
-  const result = {
-    ...ack,
+/** An order's price, quantities, status and kind, as the order and cancel answers give them. */
+function orderState(o: Order): Record<string, unknown> {
+  return {
     price: fmt(o.price),
     origQty: fmt(o.origQty),
     executedQty: fmt(o.executedQty),
@@ -142,9 +139,14 @@ function newOrderJson(o: Order, respType: string): Record<string, unknown> {
     timeInForce: o.timeInForce,
     type: o.type,
     side: o.side,
-    workingTime: o.workingTime,
-    selfTradePreventionMode: "EXPIRE_MAKER",
   };
+}
+
+/** POST /api/v3/order answer for newOrderRespType ACK, RESULT or FULL. */
+function newOrderJson(o: Order, respType: string): Record<string, unknown> {
+  const ack = { symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, transactTime: o.time };
+  if (respType === "ACK") return ack;
+  const result = { ...ack, ...orderState(o), workingTime: o.workingTime, selfTradePreventionMode: "EXPIRE_MAKER" };
   if (respType === "RESULT") return result;
   return {
     ...result,
@@ -166,23 +168,59 @@ function cancelJson(o: Order, newClientOrderId: string | undefined, now: number)
     orderListId: -1,
     clientOrderId: newClientOrderId ?? `cancel_${o.orderId}`,
     transactTime: now,
-    price: fmt(o.price),
-    origQty: fmt(o.origQty),
-    executedQty: fmt(o.executedQty),
-    origQuoteOrderQty: fmt(o.origQuoteOrderQty),
-    cummulativeQuoteQty: fmt(o.cummulativeQuoteQty),
-    status: o.status,
-    timeInForce: o.timeInForce,
-    type: o.type,
-    side: o.side,
+    ...orderState(o),
     selfTradePreventionMode: "EXPIRE_MAKER",
   };
 }
 
-function inTimeRange(t: number, req: RestRequest): boolean {
+function timeRange(req: RestRequest): [number | undefined, number | undefined] {
   const start = req.params.startTime !== undefined ? Number(req.params.startTime) : undefined;
   const end = req.params.endTime !== undefined ? Number(req.params.endTime) : undefined;
+  return [start, end];
+}
+
+function inTimeRange(t: number, start: number | undefined, end: number | undefined): boolean {
   return (start === undefined || t >= start) && (end === undefined || t <= end);
+}
+
+const DAY_MS = 86_400_000;
+
+function optionalInteger(req: RestRequest, name: string): number | undefined {
+  const raw = req.params[name];
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw Errors.illegal(name);
+  return Number(raw);
+}
+
+/**
+ * GET /api/v3/myTrades as Binance documents it (rest-api.md, "Account trade list"): the
+ * supported combinations are symbol; symbol + orderId; symbol + startTime; symbol + endTime;
+ * symbol + startTime + endTime; symbol + fromId; symbol + orderId + fromId. Anything else
+ * answers -1128. Limit: default 500, at most 1000. startTime..endTime spans at most 24 h
+ * (-1127). Results are in trade id order. Where the text is silent the fake takes the
+ * stricter reading, so a client that copes here copes on Binance: startTime alone means
+ * [startTime, startTime + 24 h] and endTime alone [endTime - 24 h, endTime]; a time range,
+ * an orderId or a fromId returns the oldest `limit` trades that match, no condition the
+ * most recent ones.
+ */
+function myTrades(e: Engine, r: RestRequest, account: Account): unknown {
+  const sym = e.market(r.params.symbol).symbol;
+  const orderId = optionalInteger(r, "orderId");
+  const fromId = optionalInteger(r, "fromId");
+  let start = optionalInteger(r, "startTime");
+  let end = optionalInteger(r, "endTime");
+  const timed = start !== undefined || end !== undefined;
+  if (timed && (orderId !== undefined || fromId !== undefined)) throw Errors.badCombination();
+  if (start !== undefined && end !== undefined && end - start > DAY_MS) throw Errors.lookupTooBig(24);
+  if (start !== undefined && end === undefined) end = start + DAY_MS;
+  if (end !== undefined && start === undefined) start = end - DAY_MS;
+  const limit = limitParam(r, 500, 1000);
+  const trades = e
+    .accountTrades(account, sym)
+    .filter((t) => (orderId === undefined || t.orderId === orderId) && (fromId === undefined || t.id >= fromId) && inTimeRange(t.time, start, end))
+    .sort((x, y) => x.id - y.id);
+  const oldestFirst = timed || orderId !== undefined || fromId !== undefined;
+  return oldestFirst ? trades.slice(0, limit) : trades.slice(-limit);
 }
 
 function must(account: Account | undefined): Account {
@@ -208,7 +246,7 @@ const routes: Record<string, Route> = {
       const fromId = r.params.fromId !== undefined ? Number(r.params.fromId) : undefined;
       const trades = e
         .publicTrades(e.market(r.params.symbol).symbol, 1000)
-        .filter((t) => (fromId === undefined || t.id >= fromId) && inTimeRange(t.time, r));
+        .filter((t) => (fromId === undefined || t.id >= fromId) && inTimeRange(t.time, ...timeRange(r)));
       const limit = limitParam(r, 500, 1000);
       return (fromId === undefined ? trades.slice(-limit) : trades.slice(0, limit)).map((t) => ({
         a: t.id,
@@ -315,7 +353,7 @@ const routes: Record<string, Route> = {
       const sym = e.market(r.params.symbol).symbol;
       const fromId = r.params.orderId !== undefined ? Number(r.params.orderId) : undefined;
       const orders = [...must(a).orders.values()]
-        .filter((o) => o.symbol === sym && (fromId === undefined || o.orderId >= fromId) && inTimeRange(o.time, r))
+        .filter((o) => o.symbol === sym && (fromId === undefined || o.orderId >= fromId) && inTimeRange(o.time, ...timeRange(r)))
         .sort((x, y) => x.orderId - y.orderId);
       const limit = limitParam(r, 500, 1000);
       return (fromId === undefined ? orders.slice(-limit) : orders.slice(0, limit)).map(orderJson);
@@ -323,16 +361,7 @@ const routes: Record<string, Route> = {
   },
   "GET /api/v3/myTrades": {
     security: "SIGNED",
-    handle: (e, r, a) => {
-      const sym = e.market(r.params.symbol).symbol;
-      const orderId = r.params.orderId !== undefined ? Number(r.params.orderId) : undefined;
-      const fromId = r.params.fromId !== undefined ? Number(r.params.fromId) : undefined;
-      const trades = e
-        .accountTrades(must(a), sym)
-        .filter((t) => (orderId === undefined || t.orderId === orderId) && (fromId === undefined || t.id >= fromId) && inTimeRange(t.time, r));
-      const limit = limitParam(r, 500, 1000);
-      return fromId === undefined ? trades.slice(-limit) : trades.slice(0, limit);
-    },
+    handle: (e, r, a) => myTrades(e, r, must(a)),
   },
   "GET /sapi/v1/asset/tradeFee": {
     security: "SIGNED",

@@ -24,6 +24,7 @@ import type {
   StartedFakeBinance,
 } from "./types";
 import { WsHub, type WsRequestLogEntry } from "./ws";
+import { UserStreamHub, isWsApiPath } from "./user-stream";
 
 export const DEFAULT_MARKETS: MarketConfig[] = [
   { symbol: "BTCUSDT", base: "BTC", quote: "USDT", tickSize: "0.01", stepSize: "0.00001", minQty: "0.00001", maxQty: "9000", minNotional: "5" },
@@ -45,6 +46,8 @@ export class FakeBinance {
   readonly engine: Engine;
   private readonly faults = new Faults();
   private readonly hub: WsHub;
+  /** The user data stream (WebSocket API sessions): see user-stream.ts. */
+  readonly userStream: UserStreamHub;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly sleepers = new Set<() => void>();
@@ -59,7 +62,10 @@ export class FakeBinance {
       depth: (s, e) => this.hub.onDepth(s, e),
       bookTicker: (s, e) => this.hub.onBookTicker(s, e),
       trade: (s, t) => this.hub.onTrade(s, t),
+      execution: (o, x, fill, isMaker) => this.userStream.onExecution(o, x, fill, isMaker),
+      balances: (account, assets) => this.userStream.onBalances(account, assets),
     };
+    this.userStream = new UserStreamHub(this.engine);
     this.port = options.port ?? 0;
     this.server = http.createServer((req, res) => {
       this.onRequest(req, res).catch(() => {
@@ -77,7 +83,8 @@ export class FakeBinance {
         socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;
       }
-      this.hub.handleUpgrade(req, socket, head);
+      if (isWsApiPath(req.url)) this.userStream.handleUpgrade(req, socket, head);
+      else this.hub.handleUpgrade(req, socket, head);
     });
   }
 
@@ -93,6 +100,7 @@ export class FakeBinance {
     for (const wake of [...this.sleepers]) wake();
     this.sleepers.clear();
     await this.hub.close();
+    await this.userStream.close();
     await this.unlisten();
   }
 
@@ -267,8 +275,12 @@ export class FakeBinance {
     this.engine.addMarket(market);
   }
 
+  /** Sets a balance; the user data stream hears of the change of `free` as a balanceUpdate (a deposit or withdrawal). */
   setBalance(apiKey: string, asset: string, free: string | number, locked?: string | number): void {
+    const before = this.engine.balance(this.engine.requireAccount(apiKey), asset).free;
     this.engine.setBalance(apiKey, asset, free, locked);
+    const account = this.engine.requireAccount(apiKey);
+    this.userStream.onBalanceDelta(account, asset, this.engine.balance(account, asset).free.minus(before));
   }
 
   balances(apiKey: string = DEFAULT_ACCOUNT.apiKey): Record<string, { free: string; locked: string }> {
@@ -334,6 +346,7 @@ export class FakeBinance {
     this.down = mode;
     if (mode === "refuse") {
       this.hub.dropConnections();
+      this.userStream.dropSessions();
       await this.unlisten();
     } else {
       await this.listen();
@@ -353,6 +366,37 @@ export class FakeBinance {
   /** Closes every WebSocket client: abruptly (1006 at the client) unless a close code is given. */
   dropConnections(code?: number, reason?: string): number {
     return this.hub.dropConnections(code, reason);
+  }
+
+  // ------------------------------------------------------------------ control: user data stream
+
+  /** Closes every user-data-stream session and answers 503 to new ones for `ms` (market streams and REST stay up). */
+  cutUserStream(ms: number): number {
+    return this.userStream.cut(ms);
+  }
+
+  /** Ends every user-data-stream subscription from the server's side (eventStreamTerminated); sockets stay open. */
+  expireUserStream(): number {
+    return this.userStream.expire();
+  }
+
+  /** The next `n` fills happen but their executionReport is never sent (the socket stays healthy). */
+  dropNextUserFills(n = 1): void {
+    this.userStream.dropNextFills(n);
+  }
+
+  /** Active user-data-stream subscriptions (one per subscribed ccxt.pro client). */
+  userStreamSubscriptions(): number {
+    return this.userStream.subscriptionCount();
+  }
+
+  /** Resolves once `n` user-data-stream subscriptions are active. */
+  async waitForUserStream(n = 1, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.userStream.subscriptionCount() < n) {
+      if (Date.now() > deadline) throw new Error(`fake-binance: fewer than ${n} user stream subscriptions within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   wsClientCount(): number {

@@ -22,6 +22,12 @@ describe("maxDrawdown", () => {
     expect(maxDrawdown(series([1, 2, 3]))).toEqual({ absolute: "0", pct: 0, peakTs: null, troughTs: null });
     expect(maxDrawdown([{ ts: 0, equity: "100.3" }, { ts: 1, equity: "100.1" }]).absolute).toBe("0.2");
   });
+
+  it("writes a drawdown below 1e-7 as a plain decimal, and one of more than 20 digits exactly", () => {
+    expect(maxDrawdown([{ ts: 0, equity: "0.00000003" }, { ts: 1, equity: "0.00000001" }]).absolute).toBe("0.00000002");
+    const long = maxDrawdown([{ ts: 0, equity: "100000000.000010007585" }, { ts: 1, equity: "0.000000000000000000001" }]);
+    expect(long.absolute).toBe("100000000.000010007584999999999");
+  });
 });
 
 describe("sharpeRatio", () => {

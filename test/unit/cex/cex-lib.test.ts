@@ -6,6 +6,7 @@ import {
   mergeOrder,
   prepareOrder,
   toDecimalString,
+  toWireBalance,
   toWireOrder,
   type ExchangeClient,
   type WireOrder,
@@ -67,7 +68,7 @@ describe("prepareOrder on the paper exchange", () => {
   const client = venue.connect("a") as unknown as ExchangeClient;
 
   it("rounds to the market's precision and names bad fields", () => {
-    expect(prepareOrder(client, { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.012349", price: "100.009" })).toEqual({ amount: "0.01234", price: expect.stringMatching(/^100\.0[01]$/) });
+    expect(prepareOrder(client, { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.012349", price: "1000.009" })).toEqual({ amount: "0.01234", price: expect.stringMatching(/^1000\.0[01]$/) });
     const fieldOf = (fn: () => unknown) => {
       try {
         fn();
@@ -82,10 +83,47 @@ describe("prepareOrder on the paper exchange", () => {
     expect(() => prepareOrder(client, { symbol: "NOPE/USDT", side: "buy", type: "market", amount: "1" })).toThrow(ccxtErrors.BadSymbol);
   });
 
+  it("refuses an amount below limits.amount.min and a notional below limits.cost.min, naming the limit", () => {
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        const e = err as { code: number; message: string; data: Array<{ field: string; type: string }> };
+        return { code: e.code, message: e.message, ...e.data[0] };
+      }
+      return null;
+    };
+    // BTC/USDT on paper: lot 0.00001 = minimum amount, minimum notional 5 USDT
+    const market = client.market("BTC/USDT");
+    expect([market.limits.amount?.min, market.limits.cost?.min]).toEqual([0.00001, 5]);
+    expect(refusal(() => prepareOrder(client, { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.0001", price: "40000" }))).toMatchObject({
+      code: 422, field: "amount", type: "minNotional", message: expect.stringContaining("minimum notional 5 (limits.cost.min)"),
+    });
+    expect(prepareOrder(client, { symbol: "BTC/USDT", side: "buy", type: "limit", amount: "0.0001", price: "50000" })).toEqual({ amount: "0.0001", price: "50000" });
+    // A market whose minimum amount is above its lot: 0.0005 rounds fine but is too small.
+    const coarse = createDefaultPaperVenue({
+      startTime: 0,
+      accounts: { a: { USDT: "1000" } },
+      markets: [{ symbol: "BTC/USDT", base: "BTC", quote: "USDT", tickSize: "0.01", lotSize: "0.00001", minAmount: "0.001", minNotional: "0", makerFee: "0.001", takerFee: "0.001" }],
+    }).connect("a") as unknown as ExchangeClient;
+    expect(refusal(() => prepareOrder(coarse, { symbol: "BTC/USDT", side: "sell", type: "market", amount: "0.0005" }))).toMatchObject({
+      code: 422, field: "amount", type: "minAmount", message: expect.stringContaining("minimum amount 0.001 (limits.amount.min)"),
+    });
+    expect(prepareOrder(coarse, { symbol: "BTC/USDT", side: "sell", type: "market", amount: "0.001" })).toEqual({ amount: "0.001", price: undefined });
+  });
+
   it("converts a paper order to the wire shape with strings only", async () => {
     const placed = await (client as unknown as { createOrder: ExchangeClient["createOrder"] }).createOrder("BTC/USDT", "limit", "buy", "0.001", "50000", { clientOrderId: "w1" });
     const wire = toWireOrder("paper", placed);
     expect(wire).toMatchObject({ clientOrderId: "w1", price: "50000", amount: "0.001", filled: "0", remaining: "0.001", status: "open" });
+  });
+
+  it("carries postOnly, average and cost; lists zero balances", () => {
+    const ccxtOrder = { id: "9", clientOrderId: "c9", symbol: "BTC/USDT", side: "buy", type: "limit", price: 50000, amount: 0.3, filled: 0.2, remaining: 0.1, status: "open", postOnly: true, average: 49999.5, cost: 9999.9, timestamp: 1 };
+    expect(toWireOrder("binance", ccxtOrder as never)).toMatchObject({ postOnly: true, average: "49999.5", cost: "9999.9" });
+    expect(toWireOrder("binance", { ...ccxtOrder, postOnly: undefined, average: undefined, cost: undefined } as never)).toMatchObject({ postOnly: null, average: null, cost: null });
+    const balance = toWireBalance("binance", { info: {}, USDT: { free: 10, used: 0, total: 10 }, BNB: { free: 0, used: 0, total: 0 } } as never);
+    expect(balance.balances).toEqual({ USDT: { free: "10", used: "0", total: "10" }, BNB: { free: "0", used: "0", total: "0" } });
   });
 });
 

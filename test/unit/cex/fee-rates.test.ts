@@ -49,10 +49,10 @@ describe("tradingFeeSchedule", () => {
     await expect(tradingFeeSchedule(fakeClient({ market }).client, "x", "NOPE/USDT")).rejects.toThrow("BadSymbol");
   });
 
-  it("on the paper venue: 0.1 % from fetchTradingFees, fee in what a trade receives (feeSide get)", async () => {
+  it("on the paper venue: maker 0.01 %, taker 0.02 % (a market maker's tier) from fetchTradingFees, fee in what a trade receives (feeSide get)", async () => {
     const client = createDefaultPaperVenue({ startTime: 0, accounts: { a: { USDT: "1000" } } }).connect("a") as unknown as ExchangeClient;
     const rates = await tradingFeeSchedule(client, "paper", "ETH/USDT");
-    expect(rates).toMatchObject({ maker: "0.001", taker: "0.001", source: "tradingFees", feeSide: "get" });
+    expect(rates).toMatchObject({ maker: "0.0001", taker: "0.0002", source: "tradingFees", feeSide: "get" });
     // the old quote-only estimates, now with the fee currency the side implies
     expect(estimateTrade({ side: "sell", amount: "0.1", price: "0.3", feeRate: "0.0007", feeSide: rates.feeSide })).toMatchObject({ feeCurrency: "quote", feeInQuote: "0.000021", notional: "0.03" });
     expect(estimateTrade({ side: "buy", amount: "1.5", price: "3000.01", feeRate: "0.0002", feeSide: rates.feeSide })).toMatchObject({ feeCurrency: "base", feeInBase: "0.0003", feeInQuote: "0.900003" });

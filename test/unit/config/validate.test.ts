@@ -38,6 +38,18 @@ describe("config document validation", () => {
     if (!result.ok) expect(result.errors[0].field).toBe("maxOrderNotional");
   });
 
+  it("takes a CEX venue only as a ccxt exchange id or paper, naming venue", () => {
+    for (const venue of ["bin\u0000ance", "${jndi:ldap://127.0.0.1/x}", "nosuchexchange", "Binance", ""]) {
+      const result = validateDocument("markets", { venue, kind: "cex", symbol: "BTC/USDT" });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(new Set(result.errors.map((e) => e.field))).toEqual(new Set(["venue"]));
+    }
+    expect(validateDocument("markets", { venue: "binance", kind: "cex", symbol: "BTC/USDT", sandbox: true, marketType: "spot", rateBudget: { weight: 600, intervalMs: 60000 } }).ok).toBe(true);
+    expect(validateDocument("markets", { venue: "uniswap-v2", kind: "dex", symbol: "WETH/USDC" }).ok).toBe(true);
+    const badBudget = validateDocument("markets", { venue: "binance", kind: "cex", symbol: "BTC/USDT", rateBudget: { weight: 0, intervalMs: 10 } });
+    expect(badBudget.ok).toBe(false);
+  });
+
   it("refuses a body that is not an object", () => {
     expect(validateDocument("alerts", [1, 2])).toEqual({ ok: false, errors: [expect.objectContaining({ field: "body" })] });
   });

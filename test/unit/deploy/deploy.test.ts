@@ -17,7 +17,8 @@ import addFormats from "ajv-formats";
 import YAML from "yaml";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { KNOWN_SERVICES, readEnv } from "../../../lib/runtime/env";
+import { EnvError, KNOWN_SERVICES, readEnv } from "../../../lib/runtime/env";
+import { requireClusterSettings } from "../../../lib/runtime/cluster-settings";
 import { KEYSTORE_PREFIX, MmeshStack, NODE_GROUPS } from "../../../deploy/aws/mmesh-stack";
 import { BUSINESS_METRICS, DB_METRICS } from "../../../lib/monitoring/business-metrics";
 import { exposedName } from "../../../lib/alerting/selector";
@@ -31,14 +32,14 @@ type Obj = Record<string, any>;
 function envNamesReadByCode(): Set<string> {
   const source = read("lib/runtime/env.ts");
   const names = new Set<string>();
-  const patterns = [/\btext\(env, "([A-Z0-9_]+)"/g, /\bport\(env, "([A-Z0-9_]+)"/g, /\bpositiveInt\(env, "([A-Z0-9_]+)"/g, /\bEnvError\("([A-Z0-9_]+)"/g];
+  const patterns = [/\btext\(env, "([A-Z0-9_]+)"/g, /\bport\(env, "([A-Z0-9_]+)"/g, /\bpositiveInt\(env, "([A-Z0-9_]+)"/g, /\bonOff\(env, "([A-Z0-9_]+)"/g, /\bEnvError\("([A-Z0-9_]+)"/g];
   for (const re of patterns) for (const m of source.matchAll(re)) names.add(m[1]);
   return names;
 }
 const READ = envNamesReadByCode();
 const KNOWN = new Set<string>(KNOWN_SERVICES);
 /** Values that must come from outside the file (env file, Secret, Secrets Manager). */
-const SECRET_VARS = ["MASTER_KEY", "JWT_SECRET", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN", "SMTP_URL"];
+const SECRET_VARS = ["MASTER_KEY", "JWT_SECRET", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN", "SMTP_URL", "METRICS_TOKEN"];
 /** Group name -> services, as docker-compose.yml, k8s/ and the CDK app must all draw them. */
 const GROUPS: Record<string, string[]> = Object.fromEntries(Object.entries(NODE_GROUPS).map(([g, s]) => [g, [...s]]));
 
@@ -48,6 +49,7 @@ const SAMPLES: Record<string, string> = {
   GRAFANA_ADMIN_PASSWORD: "grafana-secret",
   JWT_SECRET: "j".repeat(40),
   MASTER_KEY: "m".repeat(16),
+  METRICS_TOKEN: "t".repeat(32),
 };
 /** Resolves Compose ${VAR}, ${VAR:-default}, ${VAR:?error} with sample secrets. */
 function interpolate(value: string): string {
@@ -103,10 +105,30 @@ describe("docker-compose.yml", () => {
       expect({ name, test: Array.isArray(s.healthcheck?.test) }).toEqual({ name, test: true });
     }
     const gateway = services.gateway.healthcheck.test.join(" ");
-    expect(gateway).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:3000\/api\/v1\/health'\)/);
+    expect(gateway).toMatch(/^CMD node -e fetch\('http:\/\/127\.0\.0\.1:3000\/api\/v1\/ready'\)/);
     for (const [name, s] of nodes.filter(([n]) => n !== "gateway")) {
-      expect({ name, test: s.healthcheck.test.join(" ") }).toEqual({ name, test: expect.stringContaining("fetch('http://127.0.0.1:3030/metrics')") });
+      // /health of the metrics port: /metrics itself needs the token.
+      expect({ name, test: s.healthcheck.test.join(" ") }).toEqual({ name, test: expect.stringContaining("fetch('http://127.0.0.1:3030/health')") });
     }
+  });
+
+  it("publishes ports on the host's loopback only, unless the operator sets MMESH_PUBLISH_HOST", () => {
+    const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p: unknown) => ({ name, port: String(p) })));
+    expect(published.map((p) => p.name)).toEqual(expect.arrayContaining(["gateway", "prometheus", "grafana"]));
+    for (const { name, port } of published) {
+      expect({ name, port, loopback: /^(127\.0\.0\.1|\$\{MMESH_PUBLISH_HOST:-127\.0\.0\.1\}):\d+:\d+$/.test(port) }).toEqual({ name, port, loopback: true });
+    }
+    expect(services.gateway.ports).toEqual(["${MMESH_PUBLISH_HOST:-127.0.0.1}:3000:3000"]);
+    // No node publishes its metrics port.
+    for (const [name, s] of nodes) expect({ name, metrics: (s.ports ?? []).some((p: unknown) => String(p).endsWith(":3030")) }).toEqual({ name, metrics: false });
+  });
+
+  it("puts every node's /metrics behind METRICS_TOKEN, which Prometheus gets as a secret", () => {
+    for (const [name, s] of nodes) {
+      expect({ name, host: s.environment.METRICS_HOST, token: s.environment.METRICS_TOKEN }).toEqual({ name, host: "0.0.0.0", token: expect.stringMatching(/^\$\{METRICS_TOKEN:\?[^}]+\}$/) });
+    }
+    expect(compose.secrets.metrics_token).toEqual({ environment: "METRICS_TOKEN" });
+    expect(services.prometheus.secrets).toEqual(["metrics_token"]);
   });
 
   it("runs one image with SERVICES choosing each node's services, covering every known service once", () => {
@@ -127,9 +149,11 @@ describe("docker-compose.yml", () => {
     for (const [name, s] of nodes) {
       const env: Obj = s.environment;
       for (const key of Object.keys(env)) expect({ name, key, read: READ.has(key) }).toEqual({ name, key, read: true });
-      for (const key of ["SERVICES", "NODE_ID", "NAMESPACE", "TRANSPORTER", "CACHER", "DATABASE_URL", "AMQP_URL", "METRICS_PORT"]) {
+      for (const key of ["SERVICES", "NAMESPACE", "TRANSPORTER", "CACHER", "DATABASE_URL", "AMQP_URL", "METRICS_PORT"]) {
         expect({ name, key, present: key in env }).toEqual({ name, key, present: true });
       }
+      // A pinned node id would make two replicas of a group stop each other (test/integration/node-ids.test.ts).
+      expect({ name, NODE_ID: env.NODE_ID }).toEqual({ name, NODE_ID: undefined });
       expect(env.TRANSPORTER).toBe("nats://nats:4222");
       expect(env.CACHER).toBe("redis://redis:6379");
       expect(env.METRICS_PORT).toBe("3030");
@@ -168,8 +192,26 @@ describe("docker-compose.yml", () => {
       expect(parsed.database.dialect).toBe("postgres");
       expect(parsed.amqpUrl).toMatch(/^amqp:\/\//);
       expect(parsed.metricsPort).toBe(3030);
+      expect(parsed.metricsToken).toBe(SAMPLES.METRICS_TOKEN);
       if (name === "gateway") expect(parsed.apiHost).toBe("0.0.0.0");
+      // Every shared setting its services need is there: the node does not refuse to start.
+      expect(() => requireClusterSettings(parsed, env)).not.toThrow();
     }
+  });
+
+  it("runs one chain that trading and feeds share (RPC_URL and the deployment description)", () => {
+    const chain = services.chain;
+    expect(chain.image).toBe("mmesh:latest");
+    expect(chain.command).toEqual(["node", "dist/bin/chain.js"]);
+    expect(chain.environment.CHAIN_HOST).toBe("0.0.0.0");
+    expect(chain.volumes).toEqual(["chain-data:/var/lib/mmesh/chain"]);
+    for (const name of ["trading", "feeds"]) {
+      const s = services[name];
+      expect(interpolate(s.environment.RPC_URL)).toBe(`http://chain:${chain.environment.CHAIN_PORT}`);
+      expect(s.volumes).toContain("chain-data:/var/lib/mmesh/chain:ro");
+      expect(s.depends_on.chain.condition).toBe("service_healthy");
+    }
+    expect(compose.volumes).toHaveProperty("chain-data");
   });
 });
 
@@ -186,6 +228,12 @@ describe("Prometheus and Grafana", () => {
       for (const sc of job.static_configs ?? []) for (const t of sc.targets) targets.add(t);
     }
     for (const [name, s] of nodes) expect(targets.has(`${name}:${s.environment.METRICS_PORT}`)).toBe(true);
+  });
+
+  it("sends the metrics token (the compose secret's file) on every mmesh scrape", () => {
+    const mmeshJobs = (prom.scrape_configs as Obj[]).filter((j) => j.job_name.startsWith("mmesh-"));
+    expect(mmeshJobs.length).toBe(nodes.length);
+    for (const job of mmeshJobs) expect({ job: job.job_name, authorization: job.authorization }).toEqual({ job: job.job_name, authorization: { type: "Bearer", credentials_file: "/run/secrets/metrics_token" } });
   });
 
   it("mounts the config and provisioning where the containers read them", () => {
@@ -259,9 +307,29 @@ describe("Prometheus and Grafana", () => {
   });
 });
 
+describe("Grafana dashboard with monitoring replicas", () => {
+  it("adds up business metrics only after taking one value per series, so two ops replicas do not double them", () => {
+    // Every monitoring replica exports the same mmesh_* series (label nodeID apart): a sum straight
+    // over them counts each bot once per replica. Quantiles are unaffected (every bucket doubles).
+    const dashboard = JSON.parse(read("deploy/grafana/dashboards/mmesh.json"));
+    const exprs: string[] = dashboard.panels.flatMap((p: Obj) => (p.targets ?? []).map((t: Obj) => String(t.expr)));
+    const doubled = exprs.filter((e) => !/^\s*histogram_quantile\(/.test(e) && /\bsum(?:\s+by\s*\([^)]*\))?\s*\(\s*(?:(?:rate|increase)\(\s*)?mmesh_[a-z0-9_]+/.test(e));
+    expect(doubled).toEqual([]);
+    expect(exprs.some((e) => /sum\(max by \(bot, exchange, symbol\) \(mmesh_pnl/.test(e))).toBe(true);
+  });
+});
+
 describe("Dockerfile", () => {
   const dockerfile = read("Dockerfile");
   const lines = dockerfile.split("\n").map((l) => l.trim());
+
+  it("has pg_dump of the major version compose's PostgreSQL runs, for db-maintenance backups", () => {
+    const compose: Obj = YAML.parse(read("docker-compose.yml"), { merge: true });
+    const major = /^postgres:(\d+)/.exec(compose.services.postgres.image)![1];
+    const runtime = dockerfile.slice(dockerfile.indexOf("AS runtime"));
+    expect(runtime).toMatch(new RegExp(`apt-get install [^\\n]*postgresql-client-${major}\\b`));
+    expect(runtime).toMatch(/apt\.postgresql\.org\.sh -y/);
+  });
 
   it("builds on node:22-slim in two stages and prunes dev dependencies", () => {
     expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:22-slim AS build", "FROM node:22-slim AS runtime"]);
@@ -291,10 +359,14 @@ describe("Dockerfile", () => {
     }
     // The deploy test compiles the CDK app, so the build stage needs deploy/aws too.
     expect(copied).toContain("deploy/aws");
+    // npm run build also builds the operator console (dist/console, served at /).
+    expect(JSON.parse(read("package.json")).scripts.build).toContain("build:console");
+    expect(copied).toContain("console");
     const ignore = read(".dockerignore").split("\n").map((l) => l.trim());
     expect(ignore).toContain("node_modules");
     expect(ignore).toContain("!deploy/aws");
     for (const pattern of include) expect(ignore).not.toContain(pattern.split("/")[0]);
+    expect(ignore).not.toContain("console");
   });
 });
 
@@ -302,7 +374,10 @@ describe("k8s manifests", () => {
   const docs: Obj[] = fs.readdirSync(path.join(ROOT, "k8s")).filter((f) => f.endsWith(".yaml")).sort()
     .flatMap((f) => YAML.parseAllDocuments(read(`k8s/${f}`)).map((d) => d.toJS() as Obj)).filter(Boolean);
   const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
-  const deployments = ofKind("Deployment");
+  const isChain = (d: Obj) => d.metadata.labels["app.kubernetes.io/component"] === "chain";
+  /** The mmesh node groups (the chain is its own Deployment). */
+  const deployments = ofKind("Deployment").filter((d) => !isChain(d));
+  const chainDeployment = ofKind("Deployment").find(isChain);
   const configMap = ofKind("ConfigMap")[0];
   const secret = ofKind("Secret")[0];
 
@@ -343,8 +418,10 @@ describe("k8s manifests", () => {
       const c = pod.spec.containers[0];
       const gateway = d.metadata.name === "mmesh-gateway";
       for (const probe of ["readinessProbe", "livenessProbe"]) {
-        expect(c[probe].httpGet).toEqual({ path: gateway ? "/api/v1/health" : "/metrics", port: gateway ? "http" : "metrics" });
+        const gatewayPath = probe === "readinessProbe" ? "/api/v1/ready" : "/api/v1/health";
+        expect(c[probe].httpGet).toEqual({ path: gateway ? gatewayPath : "/health", port: gateway ? "http" : "metrics" });
       }
+      if (gateway) expect(c.startupProbe.httpGet.path).toBe("/api/v1/ready");
       const portOf = (n: string) => c.ports.find((p: Obj) => p.name === n)?.containerPort;
       expect(portOf("metrics")).toBe(3030);
       if (gateway) expect(portOf("http")).toBe(3000);
@@ -381,8 +458,85 @@ describe("k8s manifests", () => {
       delete env.ADMIN_PASSWORD;
       expect(readEnv(env).services).toEqual(GROUPS[d.metadata.name.replace(/^mmesh-/, "")]);
     }
+    expect(configMap.data.METRICS_HOST).toBe("0.0.0.0");
+    for (const d of deployments) {
+      const token = d.spec.template.spec.containers[0].env.find((e: Obj) => e.name === "METRICS_TOKEN");
+      expect({ deployment: d.metadata.name, from: token?.valueFrom?.secretKeyRef?.key }).toEqual({ deployment: d.metadata.name, from: "METRICS_TOKEN" });
+    }
     const gatewayEnv = deployments.find((d) => d.metadata.name === "mmesh-gateway")!.spec.template.spec.containers[0].env.map((e: Obj) => e.name);
     expect(gatewayEnv).toEqual(expect.arrayContaining(["JWT_SECRET", "MASTER_KEY", "API_HOST"]));
+  });
+
+  it("as shipped (empty Secret) make every group that needs a secret refuse to start naming the setting; filled, start", () => {
+    const podEnv = (d: Obj, secretValue: (key: string) => string, extra: Record<string, string> = {}) => {
+      const env: Record<string, string> = { ...configMap.data, NODE_ID: "pod-1", ...extra };
+      for (const e of d.spec.template.spec.containers[0].env) env[e.name] = e.value ?? (e.valueFrom?.secretKeyRef ? secretValue(e.valueFrom.secretKeyRef.key) : "pod-1");
+      return env;
+    };
+    const refusal = (env: Record<string, string>): unknown => {
+      try {
+        requireClusterSettings(readEnv(env), env);
+        return null;
+      } catch (err) {
+        return err;
+      }
+    };
+    const refusedAsShipped: string[] = [];
+    for (const d of deployments) {
+      const shipped = podEnv(d, (key) => secret.stringData[key]);
+      const refused = refusal(shipped);
+      if (refused !== null) {
+        expect({ name: d.metadata.name, refused: refused instanceof EnvError }).toEqual({ name: d.metadata.name, refused: true });
+        expect((refused as EnvError).message).toMatch(/^Invalid environment variable (DATABASE_URL|AMQP_URL|JWT_SECRET|MASTER_KEY): required/);
+        refusedAsShipped.push(d.metadata.name);
+      }
+      const filled = podEnv(d, (key) => ({ DATABASE_URL: "postgres://mmesh:x@postgres:5432/mmesh", AMQP_URL: "amqp://mmesh:x@rabbitmq:5672", ...SAMPLES })[key] ?? "");
+      expect(refusal(filled)).toBeNull();
+      // Without the shared chain (RPC_URL emptied), its users refuse instead of each starting its own.
+      const noChain = refusal({ ...filled, RPC_URL: "" });
+      const usesChain = ["mmesh-trading", "mmesh-feeds"].includes(d.metadata.name);
+      expect({ name: d.metadata.name, refused: noChain instanceof EnvError && /^Invalid environment variable RPC_URL: required/.test(noChain.message) }).toEqual({ name: d.metadata.name, refused: usesChain });
+    }
+    // feeds needs no secret (market data and the chain only); every other group does.
+    expect(refusedAsShipped.sort()).toEqual(deployments.map((d) => d.metadata.name).filter((n) => n !== "mmesh-feeds").sort());
+  });
+
+  it("run one chain that trading and feeds share, as compose does (RPC_URL and the deployment description)", () => {
+    const composeChain = (YAML.parse(read("docker-compose.yml"), { merge: true }) as Obj).services.chain;
+    expect(chainDeployment).toBeDefined();
+    const d = chainDeployment!;
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.strategy.type).toBe("Recreate");
+    const c = d.spec.template.spec.containers[0];
+    expect(c.image).toBe(composeChain.image);
+    expect(c.command).toEqual(composeChain.command);
+    const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
+    expect(env.CHAIN_HOST).toBe("0.0.0.0");
+    expect(env.CHAIN_PORT).toBe(composeChain.environment.CHAIN_PORT);
+    const rpcPort = c.ports.find((p: Obj) => p.name === "rpc").containerPort;
+    expect(String(rpcPort)).toBe(env.CHAIN_PORT);
+    // Ready once the description is served (after Uniswap is deployed and seeded).
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/deployment.json", port: "rpc" });
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(c.volumeMounts.map((m: Obj) => m.mountPath)).toContain(env.DATA_DIR);
+    // Its Service is what the ConfigMap points every chain user at.
+    const service = ofKind("Service").find((s) => s.spec.selector?.["app.kubernetes.io/component"] === "chain")!;
+    expect(service.spec.selector).toEqual(d.spec.selector.matchLabels);
+    const port = service.spec.ports.find((p: Obj) => p.targetPort === "rpc").port;
+    expect(configMap.data.RPC_URL).toBe(`http://${service.metadata.name}:${port}`);
+    expect(configMap.data.CHAIN_DEPLOYMENT_URL).toBe(`${configMap.data.RPC_URL}/deployment.json`);
+    // Every pod whose services need a chain reads both from the ConfigMap (none starts its own chain).
+    const chainUsers = ["arbitrage", "dex", "dex-price-feed", "liquidity", "wallet"];
+    const users = deployments.filter((x) => String(x.spec.template.spec.containers[0].env.find((e: Obj) => e.name === "SERVICES").value).split(",").some((svc) => chainUsers.includes(svc)));
+    expect(users.map((x) => x.metadata.name).sort()).toEqual(["mmesh-feeds", "mmesh-trading"]);
+    for (const u of users) {
+      const podEnv: Record<string, string> = { ...configMap.data, NODE_ID: "pod-1" };
+      for (const e of u.spec.template.spec.containers[0].env) if (e.value !== undefined) podEnv[e.name] = e.value;
+      const parsed = readEnv(podEnv);
+      expect({ name: u.metadata.name, rpcUrl: parsed.rpcUrl, deployment: parsed.chainDeploymentUrl }).toEqual({ name: u.metadata.name, rpcUrl: configMap.data.RPC_URL, deployment: configMap.data.CHAIN_DEPLOYMENT_URL });
+    }
+    // Nothing autoscales the chain.
+    expect(ofKind("HorizontalPodAutoscaler").map((h) => h.spec.scaleTargetRef.name)).not.toContain(d.metadata.name);
   });
 
   it("autoscale only stateless groups, targeting existing Deployments", () => {
@@ -396,6 +550,40 @@ describe("k8s manifests", () => {
       expect(h.spec.minReplicas).toBeGreaterThanOrEqual(1);
     }
     expect(hpas.map((h) => h.spec.scaleTargetRef.name)).toEqual(["mmesh-gateway"]);
+  });
+});
+
+describe("README: scaling each group", () => {
+  const readme = read("README.md");
+  const from = readme.indexOf("#### Scaling each group");
+  const section = readme.slice(from, readme.indexOf("\n## ", from));
+  const rows = new Map(
+    section.split("\n").filter((l) => /^\| [a-z]+ \(/.test(l) && !l.startsWith("| group (")).map((l) => {
+      const cells = l.split("|").slice(1, -1).map((c) => c.trim());
+      return [cells[0].split(" ")[0], { compose: cells[2], k8s: cells[3], aws: cells[4] }] as const;
+    }),
+  );
+  const k8sDocs: Obj[] = fs.readdirSync(path.join(ROOT, "k8s")).filter((f) => f.endsWith(".yaml")).flatMap((f) => YAML.parseAllDocuments(read(`k8s/${f}`)).map((d) => d.toJS() as Obj)).filter(Boolean);
+
+  it("has a row for every node group and the chain, saying how to scale it in compose, k8s and AWS", () => {
+    expect([...rows.keys()].sort()).toEqual([...Object.keys(GROUPS), "chain"].sort());
+    for (const [group, how] of rows) for (const [where, text] of Object.entries(how)) expect({ group, where, said: text.length > 0 }).toEqual({ group, where, said: true });
+  });
+
+  it("agrees with the k8s manifests: what it keeps at 1 ships with 1 replica and no HPA; the gateway autoscales", () => {
+    const hpaTargets = k8sDocs.filter((d) => d.kind === "HorizontalPodAutoscaler").map((h) => h.spec.scaleTargetRef.name);
+    for (const [group, how] of rows) {
+      const deployment = k8sDocs.find((d) => d.kind === "Deployment" && d.metadata.name === `mmesh-${group}`)!;
+      expect({ group, deployment: deployment !== undefined }).toEqual({ group, deployment: true });
+      if (/^keep 1/.test(how.k8s)) {
+        expect({ group, replicas: deployment.spec.replicas, hpa: hpaTargets.includes(deployment.metadata.name) }).toEqual({ group, replicas: 1, hpa: false });
+      }
+    }
+    expect(rows.get("gateway")!.k8s).toMatch(/HPA/);
+    expect(hpaTargets).toEqual(["mmesh-gateway"]);
+    // ops says how to run two, with the command that does it.
+    expect(rows.get("ops")!.compose).toContain("--scale ops=2");
+    expect(rows.get("ops")!.k8s).toContain("scale deploy/mmesh-ops --replicas=2");
   });
 });
 
@@ -430,7 +618,7 @@ describe("AWS CDK app", () => {
     expect(nats?.PortMappings).toEqual(expect.arrayContaining([expect.objectContaining({ ContainerPort: 4222 })]));
     template.hasResourceProperties("AWS::ServiceDiscovery::Service", { Name: "nats" });
     template.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
-    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", { HealthCheckPath: "/api/v1/health" });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", { HealthCheckPath: "/api/v1/ready" });
   });
 
   it("gives each group its SERVICES, the code's variables only, and secrets from Secrets Manager", () => {
@@ -451,7 +639,10 @@ describe("AWS CDK app", () => {
       expect(env.METRICS_PORT).toBe("3030");
       expect(c.Command.join(" ")).toMatch(/DATABASE_URL="postgres:\/\/.*AMQP_URL="amqps:\/\/.*exec node dist\/bin\/mmesh\.js/);
       expect(c.LogConfiguration.LogDriver).toBe("awslogs");
-      expect(c.HealthCheck.Command.join(" ")).toMatch(services.includes("api") ? /\/api\/v1\/health/ : /:3030\/metrics/);
+      expect(c.HealthCheck.Command.join(" ")).toMatch(services.includes("api") ? /\/api\/v1\/ready/ : /:3030\/health/);
+      // Tasks of a group are replicas: a pinned node id would make them stop each other.
+      expect(env.NODE_ID).toBeUndefined();
+      if (services.includes("dex") || services.includes("dex-price-feed")) expect(env.RPC_URL).toEqual({ Ref: "RpcUrl" });
       if (services.includes("keys")) {
         expect(env).toMatchObject({ KEYSTORE_BACKEND: "aws", AWS_REGION: "eu-west-1", AWS_SECRETS_PREFIX: KEYSTORE_PREFIX, API_HOST: "0.0.0.0" });
         expect(Object.keys(secrets)).toEqual(expect.arrayContaining(["JWT_SECRET", "MASTER_KEY", "ADMIN_PASSWORD"]));
@@ -504,5 +695,19 @@ describe("AWS CDK app", () => {
     expect(names).toEqual(expect.arrayContaining(["HTTPCode_Target_5XX_Count", "CPUUtilization", "MemoryUtilization", "UnHealthyHostCount", "FreeStorageSpace"]));
     for (const a of alarms) expect(a.Properties.AlarmActions?.length).toBeGreaterThan(0);
     template.hasResourceProperties("AWS::ECS::Cluster", { ClusterSettings: [{ Name: "containerInsights", Value: "enabled" }] });
+  });
+
+  it("alarms on business metrics the ops group writes as CloudWatch EMF: kill switch, drawdown, feed age, user stream", () => {
+    const ops = mmeshContainers().find((c) => (c.Environment as Obj[]).some((e) => e.Name === "SERVICES" && String(e.Value).includes("monitoring")))!;
+    expect((ops.Environment as Obj[]).find((e) => e.Name === "CLOUDWATCH_EMF")?.Value).toBe("on");
+    expect(readEnv({ CLOUDWATCH_EMF: "on" }).cloudWatchEmf).toBe(true);
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as Obj[];
+    const business = alarms.filter((a) => a.Properties.Namespace === "mmesh").map((a) => [a.Properties.MetricName, a.Properties.Dimensions ?? []]);
+    expect(business).toEqual(expect.arrayContaining([
+      ["KillSwitchEngaged", []],
+      ["MaxDrawdownRatio", []],
+      ["MaxFeedAgeSeconds", []],
+      ["UserStreamsDown", []],
+    ]));
   });
 });

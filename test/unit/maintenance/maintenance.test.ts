@@ -44,8 +44,9 @@ describe("retention rules", () => {
 
 describe("migration registry", () => {
   it("knows every service with tables", () => {
-    expect(Object.keys(MIGRATION_REGISTRY).sort()).toEqual(["arbitrage", "auth", "cex", "config", "market-maker"]);
-    expect(migrationsOf("cex")?.map((m) => m.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity"]);
+    expect(Object.keys(MIGRATION_REGISTRY).sort()).toEqual(["alerting", "arbitrage", "auth", "backtest", "cex", "config", "market-maker"]);
+    expect(migrationsOf("alerting")?.map((m) => m.name)).toEqual(["001-alert-history"]);
+    expect(migrationsOf("cex")?.map((m) => m.name)).toEqual(["001-cex-orders-and-fills", "002-cex-fee-cost-columns", "003-cex-fill-identity", "004-cex-order-details-and-fills-owed"]);
     expect(migrationsOf("market-maker")?.map((m) => m.name)).toContain("002-mm-fill-seq");
     expect(migrationsOf("toString")).toBeNull();
   });

@@ -104,6 +104,35 @@ describe("PositionLedger", () => {
     expect(l.snapshot().realized).toBe("1");
   });
 
+  it("keeps a PnL of more than 20 significant digits exact, over 40-digit products", () => {
+    const l = new PositionLedger("BTC", "USDT");
+    const amount = "1.00000000000000000001";
+    l.apply(fill("buy", amount, "9876543210987.654321"));
+    // cost 9876543210987.65432109876543210987654321 (39 significant digits); mark 2 above the entry
+    expect(l.unrealized("9876543210989.654321")).toBe("2.00000000000000000002");
+    l.apply(fill("sell", amount, "9876543210988.654321"));
+    expect(l.snapshot()).toMatchObject({ position: "0", realized: "1.00000000000000000001", volume: "19753086421976.30864219753086421976308642" });
+    expect(l.equity("1")).toBe("1.00000000000000000001");
+  });
+
+  it("rounds a repeating average to 40 digits, so the snapshot fits the 64-character ledger columns", () => {
+    const l = new PositionLedger("PEPE", "USDT");
+    l.apply(fill("buy", "1", "0.00001"));
+    l.apply(fill("buy", "2", "0.000011"));
+    l.apply(fill("sell", "1", "0.000012")); // a partial close of an average of 0.000032 / 3
+    const snap = l.snapshot();
+    expect(snap.avgEntryPrice).toMatch(/^0\.0000106{38}$/); // 40 significant digits
+    expect(snap.realized).toMatch(/^0\.000001333/);
+    for (const v of [snap.position, snap.avgEntryPrice, snap.realized, snap.feesPaid, snap.volume]) expect(v.length).toBeLessThanOrEqual(64);
+  });
+
+  it("writes amounts below 1e-7 as plain decimals", () => {
+    const l = new PositionLedger("PEPE", "USDT");
+    l.apply(fill("buy", "40", "0.0000000099", ["0.00000000001", "USDT"]));
+    l.apply(fill("sell", "40", "0.0000000101")); // (0.0000000101 − 0.0000000099) × 40 − 0.00000000001
+    expect(l.snapshot()).toMatchObject({ realized: "0.00000000799", feesPaid: "0.00000000001", volume: "0.0000008" });
+  });
+
   it("restores from a snapshot and keeps lastFillAt as the latest ts", () => {
     const a = new PositionLedger("BTC", "USDT");
     a.apply({ ...fill("buy", "1", "100"), ts: 2000 });

@@ -8,6 +8,7 @@ import { Bot, type BotVenue } from "../../../lib/market-maker/bot";
 import { paperBotVenue, botFillOf, simulatedClientOrderIds, SimulatedTimers, type BotFill } from "../../../lib/backtest";
 import { riskLimitsFromConfig } from "../../../lib/risk";
 import { createStrategy, orderPolicyOf } from "../../../lib/strategies";
+import type { StrategyName } from "../../../lib/config/kinds";
 import { PaperVenue, type PaperExchange, type PaperMarketDefinition } from "../../../lib/paper";
 
 export const T0 = 1_700_000_000_000;
@@ -15,8 +16,12 @@ export const MARKET: PaperMarketDefinition = { symbol: "BTC/USDT", base: "BTC", 
 const BOT = "pmm-test";
 
 export interface HarnessOptions {
-  /** Pure market making params (validated defaults are filled in by createStrategy/orderPolicyOf). */
+  /** The strategy's params (validated defaults are filled in by createStrategy/orderPolicyOf). */
   params: Record<string, unknown>;
+  /** Default pure market making. */
+  strategy?: StrategyName;
+  /** The maker fee the strategy sees (the paper market charges none); default 0. */
+  makerFee?: number;
   balances?: Record<string, string>;
   risk?: Record<string, unknown>;
   minRequoteIntervalMs?: number;
@@ -69,9 +74,9 @@ export class Harness {
         symbol: MARKET.symbol,
         base: MARKET.base,
         quote: MARKET.quote,
-        strategy: createStrategy("pure_market_making", opts.params),
-        policy: orderPolicyOf("pure_market_making", opts.params),
-        rules: { tickSize: 0.01, lotSize: 0.001, makerFee: 0, takerFee: 0 },
+        strategy: createStrategy(opts.strategy ?? "pure_market_making", opts.params),
+        policy: orderPolicyOf(opts.strategy ?? "pure_market_making", opts.params),
+        rules: { tickSize: 0.01, lotSize: 0.001, makerFee: opts.makerFee ?? 0, takerFee: 0 },
         decimalRules: { tickSize: MARKET.tickSize, lotSize: MARKET.lotSize },
         minRequoteIntervalMs: opts.minRequoteIntervalMs ?? 0,
         risk: riskLimitsFromConfig({ staleFeedMs: 3_600_000, ...(opts.risk ?? {}) }),

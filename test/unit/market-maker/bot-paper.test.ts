@@ -81,11 +81,11 @@ describe("Bot on the paper exchange: inventory skew", () => {
   it.each([
     // 3 BTC + 100 USDT: value 400, base 300, target 200, band [0, 400]:
     // interp(300; 200→0.5, 400→1) = 0.75 → bid ratio interp(0.75; 0.5→1, 1→0) = 0.5, ask 1.5
-    [{ BTC: "3", USDT: "100" }, "0.5", "1.5", "0.500", "1.500"],
-    // 2.5 BTC + 100 USDT: value 350, base 250, target 175, right 375:
-    // 0.5 + 75/200 × 0.5 = 0.6875 → bid 1 − 0.1875/0.5 = 0.625, ask 1.375
-    [{ BTC: "2.5", USDT: "100" }, "0.625", "1.375", "0.625", "1.375"],
-  ])("heavy in base %j: bid %s, ask %s", async (balances, bid, ask, bidLive, askLive) => {
+    [{ BTC: "3", USDT: "100" }, "0.5", "1.5", "0.500", "1.500", 0.5],
+    // 2.5 BTC + 100 USDT: value 350, base 250, target 175; the range value 200 is capped at half the
+    // value, 175 (Hummingbot), so right = 350: 0.5 + 75/175 × 0.5 = 5/7 → bid 1 − (5/7 − 0.5)/0.5 = 4/7, ask 10/7
+    [{ BTC: "2.5", USDT: "100" }, "0.571", "1.428", "0.571", "1.428", 4 / 7],
+  ])("heavy in base %j: bid %s, ask %s", async (balances, bid, ask, bidLive, askLive, bidRatio) => {
     const h = new Harness({ params: { ...PMM, inventorySkew: true, inventoryTargetBasePct: 0.5 }, balances });
     await h.start();
     await h.tickAt(0, 100);
@@ -94,7 +94,7 @@ describe("Bot on the paper exchange: inventory skew", () => {
       ["sell", "101", ask],
     ]);
     expect(h.live().map((o) => o.remaining)).toEqual([bidLive, askLive]);
-    expect(h.bot.status().strategyState).toEqual({ price: 100, bidRatio: Number(bid), askRatio: Number(ask) });
+    expect(h.bot.status().strategyState).toEqual({ price: 100, bidRatio: expect.closeTo(bidRatio, 12), askRatio: expect.closeTo(2 - bidRatio, 12), makerFee: 0, feeFloor: 0, widened: null, widenedReason: null, warning: null });
     await h.stop();
   });
 

@@ -34,6 +34,28 @@ describe("PnlTracker.drawdown", () => {
   });
 });
 
+describe("PnlTracker.drawdownAmount (quote currency, with or without a capital)", () => {
+  it("is peak − equity, exact, from the PnL's 0 at the bot's first quote", () => {
+    const t = new PnlTracker(); // no capital
+    expect(t.drawdownAmount("-5")).toBe("0"); // before any update
+    t.update("0", 0); // the first quote: flat, PnL 0
+    expect(t.drawdownAmount("-0.1")).toBe("0.1");
+    expect(t.drawdown("-0.1")).toBe(0); // the ratio on the PnL alone says nothing here
+    t.update("0.3", 1);
+    expect(t.drawdownAmount("0.1")).toBe("0.2"); // not 0.19999999999999998
+    expect(t.drawdownAmount("0.3")).toBe("0");
+    expect(t.drawdownAmount("0.4")).toBe("0"); // above the peak: none, and not recorded
+    expect(t.state().peakEquity).toBe("0.3");
+  });
+
+  it("is the same amount with a capital (the ratio divides it by capital + peak)", () => {
+    const t = new PnlTracker({ capital: "100" });
+    t.update("20", 0);
+    expect(t.drawdownAmount("-4")).toBe("24");
+    expect(t.drawdown("-4")).toBeCloseTo(24 / 120, 15);
+  });
+});
+
 describe("inventoryRatio", () => {
   it("is the base share of the value at the mid", () => {
     expect(inventoryRatio("1", "100", "100")).toBe(0.5);
@@ -56,9 +78,20 @@ describe("botMark", () => {
     ledger.apply(fill("sell", "110", "1", "t2")); // realized 10, 1 BTC open at 100
     pnl.update(ledger.equity("120"), 0); // peak 30
     const mark = botMark(ledger, pnl, "105", { base: "1", quote: "105" });
-    expect(mark).toEqual({ realized: "10", unrealized: "5", total: "15", drawdown: expect.any(Number), inventoryRatio: 0.5 });
+    expect(mark).toEqual({ realized: "10", unrealized: "5", total: "15", drawdownQuote: "15", drawdown: expect.any(Number), inventoryRatio: 0.5 });
     expect(mark.drawdown).toBeCloseTo(15 / 1030, 15);
     // Without a mid: unrealized 0, no inventory ratio.
-    expect(botMark(ledger, pnl, null, { base: "1", quote: "105" })).toMatchObject({ unrealized: "0", total: "10", inventoryRatio: null });
+    expect(botMark(ledger, pnl, null, { base: "1", quote: "105" })).toMatchObject({ unrealized: "0", total: "10", drawdownQuote: "20", inventoryRatio: null });
+  });
+
+  it("without a capital: the drawdown in quote currency only, no ratio", () => {
+    const ledger = new PositionLedger("BTC", "USDT");
+    const pnl = new PnlTracker();
+    pnl.update(ledger.equity("100"), 0); // first quote, flat: peak 0
+    ledger.apply(fill("buy", "100", "1", "t1"));
+    const mark = botMark(ledger, pnl, "97.5", { base: "1", quote: "0" });
+    expect(mark.total).toBe("-2.5");
+    expect(mark.drawdownQuote).toBe("2.5");
+    expect(mark).not.toHaveProperty("drawdown");
   });
 });

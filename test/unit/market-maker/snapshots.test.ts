@@ -37,9 +37,12 @@ class FakeBot implements SnapshotSource {
       unrealized: this.unrealized,
       mid: null,
       priceReceivedAt: null,
+      feedAliveAt: null,
       lastRequoteAt: null,
       lastRisk: { blocked: null, rejected: [] },
       strategyState: {},
+      unquoted: [],
+      widened: null,
       requotes: 0,
     };
   }

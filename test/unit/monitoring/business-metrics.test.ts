@@ -93,8 +93,16 @@ describe("BusinessMetrics", () => {
 
   it("sets a bot's drawdown and inventory ratio from its mark, ignoring values out of range", () => {
     const labels = { bot: "b", exchange: "x", symbol: "S" };
-    metrics.onPnl({ ...labels, realized: "1", unrealized: "0", total: "1", drawdown: 0.125, inventoryRatio: 0.4 });
+    metrics.onPnl({ ...labels, realized: "1", unrealized: "0", total: "1", drawdownQuote: "2.5", drawdown: 0.125, inventoryRatio: 0.4 });
     expect(sink.get(METRIC.DRAWDOWN, labels)).toBe(0.125);
+    expect(sink.get(METRIC.DRAWDOWN_QUOTE, labels)).toBe(2.5);
+    // A bot without a capital: the drawdown in quote currency only.
+    const other = { bot: "nocap", exchange: "x", symbol: "S" };
+    metrics.onPnl({ ...other, realized: "-3", unrealized: "0", total: "-3", drawdownQuote: "3", inventoryRatio: 0.5 });
+    expect(sink.get(METRIC.DRAWDOWN_QUOTE, other)).toBe(3);
+    expect(sink.get(METRIC.DRAWDOWN, other)).toBeUndefined();
+    metrics.onPnl({ ...other, realized: "-3", unrealized: "0", drawdownQuote: "-1" });
+    expect(sink.get(METRIC.DRAWDOWN_QUOTE, other)).toBe(3);
     expect(sink.get(METRIC.INVENTORY_RATIO, labels)).toBe(0.4);
     metrics.onPnl({ ...labels, realized: "1", unrealized: "0", drawdown: -1, inventoryRatio: 1.5 });
     metrics.onPnl({ ...labels, realized: "1", unrealized: "0", inventoryRatio: null });

@@ -5,7 +5,7 @@ import { checkOpenApi30 } from "./oas-check";
 const INFO = { title: "mmesh API", version: "1.2.3", description: "Gateway" };
 
 const ERR = (name: string): { $ref: string } => ({ $ref: `#/components/responses/${name}` });
-const OK = { description: "Success: the action's result as JSON.", content: { "application/json": { schema: {} } } };
+const OK = { description: "Success: the action's result as JSON (not described).", content: { "application/json": { schema: {} } } };
 
 const ROUTES: RouteDescriptor[] = [
 	{
@@ -97,6 +97,8 @@ describe("buildOpenApiDocument", () => {
 				"422": ERR("ValidationError"),
 				"429": ERR("TooManyRequests"),
 				"500": ERR("InternalError"),
+				"503": ERR("ServiceUnavailable"),
+				"504": ERR("Timeout"),
 			},
 			security: [{ bearerAuth: [] }],
 			"x-roles": ["admin", "viewer"],
@@ -128,10 +130,13 @@ describe("buildOpenApiDocument", () => {
 				"401": ERR("Unauthorized"),
 				"403": ERR("Forbidden"),
 				"404": ERR("NotFound"),
+				"409": ERR("Conflict"),
 				"413": ERR("PayloadTooLarge"),
 				"422": ERR("ValidationError"),
 				"429": ERR("TooManyRequests"),
 				"500": ERR("InternalError"),
+				"503": ERR("ServiceUnavailable"),
+				"504": ERR("Timeout"),
 			},
 			security: [{ bearerAuth: [] }],
 			"x-roles": ["admin"],
@@ -163,6 +168,8 @@ describe("buildOpenApiDocument", () => {
 			"422": ERR("ValidationError"),
 			"429": ERR("TooManyRequests"),
 			"500": ERR("InternalError"),
+			"503": ERR("ServiceUnavailable"),
+			"504": ERR("Timeout"),
 		};
 		expect(doc.paths["/api/v1/items/{id}"].get).toEqual({
 			operationId: "items.find",
@@ -181,7 +188,7 @@ describe("buildOpenApiDocument", () => {
 		});
 	});
 
-	it("public routes have empty security and no 401/403; routes without params have no 422", () => {
+	it("public routes have empty security and no 403, 401 only with a body; routes without params have no 422", () => {
 		expect(doc.paths["/api/v1/auth/login"].post).toEqual({
 			operationId: "auth.login",
 			tags: ["auth"],
@@ -201,18 +208,22 @@ describe("buildOpenApiDocument", () => {
 			responses: {
 				"200": OK,
 				"400": ERR("BadRequest"),
+				"401": ERR("Unauthorized"),
 				"404": ERR("NotFound"),
+				"409": ERR("Conflict"),
 				"413": ERR("PayloadTooLarge"),
 				"422": ERR("ValidationError"),
 				"429": ERR("TooManyRequests"),
 				"500": ERR("InternalError"),
+				"503": ERR("ServiceUnavailable"),
+				"504": ERR("Timeout"),
 			},
 			security: [],
 		});
 		expect(doc.paths["/api/v1/health"].get).toEqual({
 			operationId: "monitoring.health",
 			tags: ["ops"],
-			responses: { "200": OK, "400": ERR("BadRequest"), "404": ERR("NotFound"), "429": ERR("TooManyRequests"), "500": ERR("InternalError") },
+			responses: { "200": OK, "400": ERR("BadRequest"), "404": ERR("NotFound"), "429": ERR("TooManyRequests"), "500": ERR("InternalError"), "503": ERR("ServiceUnavailable"), "504": ERR("Timeout") },
 			security: [],
 		});
 	});
@@ -232,9 +243,12 @@ describe("buildOpenApiDocument", () => {
 				"401": ERR("Unauthorized"),
 				"403": ERR("Forbidden"),
 				"404": ERR("NotFound"),
+				"409": ERR("Conflict"),
 				"422": ERR("ValidationError"),
 				"429": ERR("TooManyRequests"),
 				"500": ERR("InternalError"),
+				"503": ERR("ServiceUnavailable"),
+				"504": ERR("Timeout"),
 			},
 			security: [{ bearerAuth: [] }],
 		});
@@ -250,7 +264,9 @@ describe("buildOpenApiDocument", () => {
 	it("declares tags, the Error schema, error responses and the bearer scheme", () => {
 		expect(doc.info).toEqual(INFO);
 		expect(doc.tags).toEqual([{ name: "auth" }, { name: "config" }, { name: "items" }, { name: "ops" }, { name: "v1.cex" }]);
-		expect(doc.components.schemas).toEqual({
+		expect(Object.keys(doc.components.schemas)).toEqual(["Error", "ValidationError"]);
+		expect(doc.components.schemas.ValidationError.properties?.error.properties?.code).toEqual({ type: "string", enum: ["VALIDATION_ERROR"] });
+		expect({ Error: doc.components.schemas.Error }).toEqual({
 			Error: {
 				type: "object",
 				required: ["error"],
@@ -268,12 +284,14 @@ describe("buildOpenApiDocument", () => {
 			},
 		});
 		expect(Object.keys(doc.components.responses)).toEqual([
-			"BadRequest", "Unauthorized", "Forbidden", "NotFound", "PayloadTooLarge", "ValidationError", "TooManyRequests", "InternalError",
+			"BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge", "ValidationError", "TooManyRequests", "InternalError",
+			"ServiceUnavailable", "Timeout",
 		]);
 		expect(doc.components.responses.ValidationError).toEqual({
 			description: "A parameter failed validation; `error.data` lists the fields.",
-			content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+			content: { "application/json": { schema: { $ref: "#/components/schemas/ValidationError" } } },
 		});
+		expect(doc.components.responses.TooManyRequests.headers?.["Retry-After"].schema).toEqual({ type: "integer", minimum: 1 });
 		expect(doc.components.securitySchemes).toEqual({
 			bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "JWT or API token issued by the auth service." },
 		});

@@ -1,6 +1,7 @@
 import {
   TopOfBookCoalescer,
   buildPriceUpdate,
+  depthOf,
   createPollingSource,
   diffMarkets,
   feedMarkets,
@@ -152,5 +153,13 @@ describe("closed-socket guard", () => {
     expect(isCcxtClosedSocketRejection(new Error("WebSocket is not open: readyState 0 (CONNECTING)"))).toBe(false);
     expect(isCcxtClosedSocketRejection(new Error("something else"))).toBe(false);
     expect(isCcxtClosedSocketRejection("WebSocket is not open: readyState 3")).toBe(false);
+  });
+});
+
+describe("depthOf", () => {
+  it("the first levels of each side as decimal strings, best first", () => {
+    const book = { bids: [[100.5, 1], [100, 2.25], [99, 3]] as Array<[number, number]>, asks: [["101", "0.1"]] as Array<[string, string]> };
+    expect(depthOf(book, 2)).toEqual({ bids: [["100.5", "1"], ["100", "2.25"]], asks: [["101", "0.1"]] });
+    expect(depthOf({ bids: [], asks: [] }, 5)).toEqual({ bids: [], asks: [] });
   });
 });

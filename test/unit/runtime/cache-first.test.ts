@@ -48,7 +48,7 @@ describe("CacheFirst middleware", () => {
 
   it("sits just inside tracing and metrics, outside the breaker, timeout and retries", () => {
     const names = (broker.middlewares as unknown as { list: Array<{ name?: string }> }).list.map((m) => m.name);
-    expect(names.slice(names.indexOf("Cacher"))).toEqual(["Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "RemoteContextTracker", "Retry", "Fallback", "ErrorHandler", "CacheFirst", "Tracing", "Metrics", "Debounce", "Throttle"]);
+    expect(names.slice(names.indexOf("Cacher"))).toEqual(["Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "RemoteContextTracker", "Retry", "RetrySafety", "Fallback", "ErrorHandler", "CacheFirst", "Tracing", "Metrics", "Debounce", "Throttle", "StopOrder"]);
   });
 
   it("answers a repeated call from the cache without running the handler, and still counts it", async () => {

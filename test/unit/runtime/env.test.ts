@@ -66,13 +66,25 @@ describe("runtime environment", () => {
   });
 
   it("reads ccxt overrides per exchange and refuses credentials in them without echoing them", () => {
-    const urls = { urls: { api: { public: "http://127.0.0.1:9999/api/v3" } }, options: { defaultType: "spot" } };
+    const urls = { sandbox: true, options: { defaultType: "spot" } };
     expect(readEnv({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: urls }) }).exchangeOverrides).toEqual({ binance: urls });
     expect(readEnv({}).exchangeOverrides).toEqual({});
     const err = errorFor({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: { ...urls, secret: "hunter2-secret" } }) });
     expect(err.message).toContain("binance.secret");
     expect(err.message).toContain("keystore");
     expect(err.message).not.toContain("hunter2");
+  });
+
+  it("refuses overrides that move public calls but leave private ones on the live host, naming the exchange and the hosts", () => {
+    // The README's old testnet example: only urls.api.public moved.
+    const err = errorFor({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: { urls: { api: { public: "https://testnet.binance.vision/api/v3" } } } }) });
+    expect(err.variable).toBe("EXCHANGE_OVERRIDES");
+    expect(err.message).toContain("binance");
+    expect(err.message).toContain("testnet.binance.vision");
+    expect(err.message).toContain("api.binance.com");
+    expect(err.message).toContain("sandbox");
+    expect(errorFor({ EXCHANGE_OVERRIDES: JSON.stringify({ binance: { sandbox: "yes" } }) }).message).toContain("sandbox");
+    expect(errorFor({ EXCHANGE_OVERRIDES: JSON.stringify({ nosuchvenue: { sandbox: true } }) }).message).toContain("nosuchvenue");
   });
 
   it("never puts a password from a URL into the error", () => {

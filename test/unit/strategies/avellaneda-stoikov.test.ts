@@ -27,6 +27,7 @@ describe("Avellaneda-Stoikov", () => {
 
   it("quotes r ∓ δ/2 with estimated σ, given κ, q and the finite horizon", () => {
     const s = createAvellanedaStoikov({
+      inventoryUnit: "orders",
       orderAmount: "1",
       riskAversion: 0.1,
       orderBookDepthFactor: 1.5,
@@ -56,7 +57,7 @@ describe("Avellaneda-Stoikov", () => {
   });
 
   it("shrinks the ask amount when short of the target", () => {
-    const s = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, orderAmountShape: 0.5, horizonMs: 1000, volatilityWindow: 10 });
+    const s = createAvellanedaStoikov({ inventoryUnit: "orders", horizon: "constant", orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, orderAmountShape: 0.5, horizonMs: 1000, volatilityWindow: 10 });
     warm(s);
     // base 2, quote 1000 at mid 100: target 0.5·(2 + 10) = 6 → q = −4; ask = e^(0.5·−4) = e^(−2)
     const [bid, ask] = s.quotes(ctxOf({ inventory: { base: 2, quote: 1000 } }));
@@ -65,7 +66,7 @@ describe("Avellaneda-Stoikov", () => {
   });
 
   it("moves both quotes down as inventory grows", () => {
-    const s = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, horizonMs: 1000, volatilityWindow: 10 });
+    const s = createAvellanedaStoikov({ inventoryUnit: "orders", horizon: "constant", orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, horizonMs: 1000, volatilityWindow: 10 });
     warm(s);
     const series = [0, 2, 4, 6, 8, 10].map((base) => s.quotes(ctxOf({ inventory: { base, quote: 500 } })));
     for (let i = 1; i < series.length; i++) {
@@ -81,13 +82,13 @@ describe("Avellaneda-Stoikov", () => {
     for (let i = 1; i < spreads.length; i++) expect(spreads[i]).toBeLessThan(spreads[i - 1]);
     // at t → T only the liquidity term remains: 20·ln(16/15) = 1.29077042
     expect(spreads[4]).toBeCloseTo(0.4 * 0.001 + 20 * LN_16_15, 12);
-    // the next window starts again at a full horizon; infinite mode always uses 1 horizon
+    // the next window starts again at a full horizon; the constant horizon always uses 1 horizon
     expect(timeLeftFraction(1000, 1000, "finite")).toBe(1);
-    expect(timeLeftFraction(123_456, 1000, "infinite")).toBe(1);
+    expect(timeLeftFraction(123_456, 1000, "constant")).toBe(1);
   });
 
   it("keeps each side at least minimumSpread/2 from the mid", () => {
-    const s = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1000, minimumSpread: 0.1, horizonMs: 1000, volatilityWindow: 10 });
+    const s = createAvellanedaStoikov({ inventoryUnit: "orders", horizon: "constant", orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1000, minimumSpread: 0.1, horizonMs: 1000, volatilityWindow: 10 });
     warm(s);
     // q = 0 (base 5, quote 500 at 100); δ = 0.4 + 20·ln(1.0001) ≈ 0.402 < 10 → bid 100·(1 − 0.05) = 95, ask 105
     const [bid, ask] = s.quotes(ctxOf());
@@ -96,12 +97,12 @@ describe("Avellaneda-Stoikov", () => {
   });
 
   it("quotes nothing until σ is estimated; without a given κ it starts from the market spread, then fits κ", () => {
-    const given = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, horizonMs: 1000, volatilityWindow: 10 });
+    const given = createAvellanedaStoikov({ inventoryUnit: "orders", horizon: "constant", orderAmount: "1", riskAversion: 0.1, orderBookDepthFactor: 1.5, horizonMs: 1000, volatilityWindow: 10 });
     warm(given, 9);
     expect(given.quotes(ctxOf())).toEqual([]);
     expect(given.describe().sigma).toBeNull();
 
-    const fitted = createAvellanedaStoikov({ orderAmount: "1", riskAversion: 0.1, horizonMs: 1000, volatilityWindow: 10, intensityWindow: 20 });
+    const fitted = createAvellanedaStoikov({ inventoryUnit: "orders", horizon: "constant", orderAmount: "1", riskAversion: 0.1, horizonMs: 1000, volatilityWindow: 10, intensityWindow: 20 });
     warm(fitted);
     // Before the fit: κ₀ = 2/(101 − 99) = 1, so the liquidity term (2/γ)·ln(1 + γ/κ₀) = 20·ln(1.1) ≈ 1.906,
     // close to the market's spread of 2.

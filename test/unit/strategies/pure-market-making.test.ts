@@ -79,9 +79,15 @@ describe("pure market making", () => {
     });
 
     it("scales amounts linearly inside the range", () => {
-      // range = 2·5 = 10 base = 1000 value; right limit 1500
-      // right ratio = 0.5 + 0.5·(800 − 500)/1000 = 0.65; bid ratio = 1 − (0.65 − 0.5)/0.5 = 0.7; ask = 2 − 0.7 = 1.3
-      expect(prices(skewed(5)).map((q) => q.amount)).toEqual([0.7, 1.3]);
+      // range = 2·2 = 4 base = 400 value (under the cap of 0.5·1000); right limit 900
+      // right ratio = 0.5 + 0.5·(800 − 500)/400 = 0.875; bid ratio = 1 − (0.875 − 0.5)/0.5 = 0.25; ask = 2 − 0.25 = 1.75
+      expect(prices(skewed(2)).map((q) => q.amount)).toEqual([0.25, 1.75]);
+    });
+
+    it("caps the range value at half the portfolio value (Hummingbot)", () => {
+      // range = 2·5 = 10 base = 1000 value, capped at 0.5·1000 = 500; right limit 1000
+      // right ratio = 0.5 + 0.5·300/500 = 0.8; bid ratio = 1 − 0.3/0.5 = 0.4; ask 1.6 (uncapped it would be 0.7 / 1.3)
+      expect(prices(skewed(5)).map((q) => q.amount)).toEqual([0.4, 1.6]);
     });
 
     it("bids more below target", () => {
@@ -90,6 +96,34 @@ describe("pure market making", () => {
       const r = inventorySkewRatios(2, 800, 100, 0.5, 10);
       expect(r.bidRatio).toBeCloseTo(1.6, 12);
       expect(r.askRatio).toBeCloseTo(0.4, 12);
+    });
+
+    describe("Hummingbot's test_inventory_skew_calculator.py expectations", () => {
+      // setUp: base 85000, quote 10000, price 0.0036, target 0.03, range 20000
+      const hb = (base: number, quote: number, price = 0.0036, target = 0.03, range = 20000) => inventorySkewRatios(base, quote, price, target, range);
+      const expectRatios = (r: { bidRatio: number; askRatio: number }, bid: number, ask: number) => {
+        expect(r.bidRatio).toBeCloseTo(bid, 7);
+        expect(r.askRatio).toBeCloseTo(ask, 7);
+      };
+      it("test_cap_on_max_base_range", () => {
+        // 91 % of the value in base against a 35 % target: the capped range puts it beyond the right limit
+        expectRatios(hb(100, 10, 1, 0.35, 200), 0, 2);
+        expectRatios(hb(10, 100, 1, 0.75, 200), 2, 0);
+      });
+      it("test_balanced_portfolio", () => expectRatios(hb(85000, 10000), 1.04416666, 0.95583333));
+      it("test_heavily_skewed_portfolio", () => {
+        expectRatios(hb(8500, 10000), 2, 0);
+        expectRatios(hb(200000, 10000), 0, 2);
+      });
+      it("test_moderately_skewed_portfolio", () => {
+        expectRatios(hb(95000, 10000), 0.55916666, 1.440833333);
+        expectRatios(hb(70000, 10000), 1.77166666, 0.22833333);
+      });
+      it("test_empty_portfolio", () => {
+        expectRatios(hb(0, 0), 0, 0);
+        expectRatios(hb(0, 10000), 2, 0);
+        expectRatios(hb(85000, 10000, 0.0036, 0.03, 0), 0, 0);
+      });
     });
 
     it("total order size counts both sides of every level", () => {

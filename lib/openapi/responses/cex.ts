@@ -1,0 +1,235 @@
+/** Response bodies of the cex service's routes, by action name, and the component schemas they introduce. */
+import type { ActionResponses, ComponentSchemas } from "./types";
+
+export const cexResponses: ActionResponses = {
+	"cex.exchanges": { type: "array", items: { type: "string" } },
+	"cex.ping": {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			latencyMs: { type: "number" },
+			serverTime: { type: "number", nullable: true },
+		},
+		required: ["exchange", "latencyMs", "serverTime"],
+	},
+	"cex.markets": {
+		type: "array",
+		items: {
+			type: "object",
+			properties: {
+				symbol: { type: "string" },
+				base: { type: "string" },
+				quote: { type: "string" },
+				active: { type: "boolean" },
+				precision: {
+					type: "object",
+					properties: { amount: { type: "string", nullable: true }, price: { type: "string", nullable: true } },
+					required: ["amount", "price"],
+				},
+				limits: {
+					type: "object",
+					properties: {
+						amountMin: { type: "string", nullable: true },
+						costMin: { type: "string", nullable: true },
+					},
+					required: ["amountMin", "costMin"],
+				},
+				maker: { type: "string", nullable: true },
+				taker: { type: "string", nullable: true },
+			},
+			required: ["symbol", "base", "quote", "active", "precision", "limits", "maker", "taker"],
+		},
+	},
+	"cex.ticker": {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			symbol: { type: "string" },
+			bid: { type: "string", nullable: true },
+			ask: { type: "string", nullable: true },
+			last: { type: "string", nullable: true },
+			high: { type: "string", nullable: true },
+			low: { type: "string", nullable: true },
+			baseVolume: { type: "string", nullable: true },
+			quoteVolume: { type: "string", nullable: true },
+			timestamp: { type: "number", nullable: true },
+		},
+		required: ["exchange", "bid", "ask", "last", "high", "low", "baseVolume", "quoteVolume", "timestamp"],
+	},
+	"cex.orderBook": {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			symbol: { type: "string" },
+			bids: { type: "array", items: { type: "array", items: { type: "string" } } },
+			asks: { type: "array", items: { type: "array", items: { type: "string" } } },
+			timestamp: { type: "number", nullable: true },
+		},
+		required: ["exchange", "bids", "asks", "timestamp"],
+	},
+	"cex.balance": {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			balances: {
+				type: "object",
+				additionalProperties: {
+					type: "object",
+					properties: { free: { type: "string" }, used: { type: "string" }, total: { type: "string" } },
+					required: ["free", "used", "total"],
+				},
+			},
+		},
+		required: ["exchange", "balances"],
+	},
+	"cex.tradingFees": { $ref: "#/components/schemas/FeeSchedule" },
+	"cex.createOrder": { $ref: "#/components/schemas/Order" },
+	"cex.cancelOrder": { $ref: "#/components/schemas/Order" },
+	"cex.replaceOrders": { $ref: "#/components/schemas/ReplaceOrdersResult" },
+	"cex.cancelAll": { type: "array", items: { $ref: "#/components/schemas/Order" } },
+	"cex.cancelAllAfter": { $ref: "#/components/schemas/CancelAllAfterResult" },
+	"cex.openOrders": { type: "array", items: { $ref: "#/components/schemas/Order" } },
+	"cex.order": { $ref: "#/components/schemas/Order" },
+	"cex.myTrades": { type: "array", items: { $ref: "#/components/schemas/Fill" } },
+	"cex.userStreams": { type: "array", items: { $ref: "#/components/schemas/UserStreamStatus" } },
+	"cex.reconcile": { $ref: "#/components/schemas/ReconcileResult" },
+};
+
+export const cexSchemas: ComponentSchemas = {
+	FeeSchedule: {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			symbol: { type: "string" },
+			maker: { type: "string" },
+			taker: { type: "string" },
+			source: { $ref: "#/components/schemas/FeeScheduleSource" },
+			feeSide: { type: "string", enum: ["get", "give", "quote", "base"] },
+		},
+		required: ["exchange", "symbol", "maker", "taker", "source"],
+	},
+	Order: {
+		description: "An order on a CEX venue. Amounts and prices are decimal strings (exact); `clientOrderId` is the caller's idempotency key.",
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			id: { type: "string", nullable: true },
+			clientOrderId: { type: "string", nullable: true },
+			symbol: { type: "string" },
+			side: { type: "string" },
+			type: { type: "string" },
+			price: { type: "string", nullable: true },
+			amount: { type: "string" },
+			filled: { type: "string" },
+			remaining: { type: "string" },
+			status: { $ref: "#/components/schemas/OrderStatus" },
+			fee: { $ref: "#/components/schemas/OrderFee" },
+			timestamp: { type: "number", nullable: true },
+			postOnly: { type: "boolean", nullable: true },
+			average: { type: "string", nullable: true },
+			cost: { type: "string", nullable: true },
+		},
+		required: [
+			"exchange", "id", "clientOrderId", "symbol", "side", "type", "price", "amount", "filled", "remaining", "status",
+			"fee", "timestamp",
+		],
+	},
+	ReplaceOrdersResult: {
+		type: "object",
+		properties: {
+			canceled: { type: "array", items: { $ref: "#/components/schemas/CancelResult" } },
+			placed: { type: "array", items: { $ref: "#/components/schemas/PlaceResult" } },
+			placesSkipped: { type: "boolean" },
+		},
+		required: ["canceled", "placed", "placesSkipped"],
+	},
+	CancelAllAfterResult: {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			timeoutMs: { type: "number" },
+			triggerAt: { type: "number", nullable: true },
+		},
+		required: ["exchange", "timeoutMs", "triggerAt"],
+	},
+	Fill: {
+		description: "One trade of an order on a CEX venue (decimal strings).",
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			tradeId: { type: "string" },
+			orderId: { type: "string", nullable: true },
+			clientOrderId: { type: "string", nullable: true },
+			symbol: { type: "string" },
+			side: { type: "string" },
+			price: { type: "string" },
+			amount: { type: "string" },
+			cost: { type: "string" },
+			takerOrMaker: { type: "string", nullable: true },
+			fee: { $ref: "#/components/schemas/OrderFee" },
+			timestamp: { type: "number" },
+		},
+		required: [
+			"exchange", "tradeId", "orderId", "clientOrderId", "symbol", "side", "price", "amount", "cost", "takerOrMaker", "fee",
+			"timestamp",
+		],
+	},
+	UserStreamStatus: {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			up: { type: "boolean" },
+			sessions: { type: "number" },
+			reports: { type: "number" },
+			streamFills: { type: "number" },
+			catchUps: { type: "number" },
+		},
+		required: ["exchange", "up", "sessions", "reports", "streamFills", "catchUps"],
+	},
+	ReconcileResult: {
+		type: "object",
+		properties: {
+			exchange: { type: "string" },
+			checked: { type: "number" },
+			resolved: { type: "array", items: { $ref: "#/components/schemas/Order" } },
+			orphans: { type: "array", items: { $ref: "#/components/schemas/Order" } },
+			fills: { type: "number" },
+		},
+		required: ["exchange", "checked", "resolved", "orphans", "fills"],
+	},
+	FeeScheduleSource: { type: "string", enum: ["tradingFees", "market", "exchangeDefault"] },
+	OrderStatus: { type: "string", enum: ["pending", "open", "closed", "canceled", "expired", "rejected"] },
+	OrderFee: {
+		description: "The fee charged so far, in `currency` (decimal string).",
+		type: "object",
+		properties: { cost: { type: "string", nullable: true }, currency: { type: "string", nullable: true } },
+		required: ["cost", "currency"],
+	},
+	CancelResult: {
+		type: "object",
+		properties: {
+			clientOrderId: { type: "string" },
+			ok: { type: "boolean" },
+			gone: { type: "boolean" },
+			order: { $ref: "#/components/schemas/Order" },
+			error: { $ref: "#/components/schemas/OrderError" },
+		},
+		required: ["clientOrderId", "ok"],
+	},
+	PlaceResult: {
+		type: "object",
+		properties: {
+			clientOrderId: { type: "string" },
+			ok: { type: "boolean" },
+			order: { $ref: "#/components/schemas/Order" },
+			ackedAt: { type: "number" },
+			error: { $ref: "#/components/schemas/OrderError" },
+		},
+		required: ["clientOrderId", "ok"],
+	},
+	OrderError: {
+		type: "object",
+		properties: { code: { type: "number" }, type: { type: "string" }, message: { type: "string" } },
+		required: ["code", "type", "message"],
+	},
+};
