@@ -63,8 +63,10 @@ export interface MarketMakerSettings extends ServiceSettingSchema {
   persistIntervalMs: number;
   /** PnL history gets a point per fill, and otherwise at most one per bot this often (it is kept forever). */
   pnlHistoryIntervalMs: number;
-  /** Wait between attempts to read config while the config service is not reachable. */
+  /** Wait between attempts to read config while the config service is not reachable; a failed sync retries after this, doubling up to 30 s. */
   configRetryMs: number;
+  /** Bots are also synced with config this often, so a `config.changed` this node missed (a broadcast is not redelivered) is caught up. */
+  configResyncMs: number;
   /** How often each bot quoted here re-emits its mark-to-market (`mm.pnl.updated`: PnL, drawdown, inventory ratio) for the metrics. */
   markIntervalMs: number;
 }
@@ -97,6 +99,10 @@ interface Vars {
   specErrors: Array<{ name: string; error: string }>;
   killed: { reason: string; at: string } | null;
   syncing: Promise<void>;
+  /** Failed syncs in a row (sets the back-off of the next retry), and the pending retry or periodic sync. */
+  syncFailures: number;
+  syncRetry: NodeJS.Timeout | null;
+  resyncTimer: NodeJS.Timeout | null;
   persistTimer: NodeJS.Timeout | null;
   markTimer: NodeJS.Timeout | null;
   stopping: boolean;
@@ -105,6 +111,7 @@ interface Vars {
 interface Methods {
   call: Call;
   sync(): Promise<void>;
+  retrySync(delayMs: number): void;
   startBot(runner: Runner): Promise<void>;
   stopBot(runner: Runner, reason: string): Promise<void>;
   retire(name: string): Promise<void>;
@@ -137,6 +144,7 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       persistIntervalMs: 5_000,
       pnlHistoryIntervalMs: 60_000,
       configRetryMs: 1_000,
+      configResyncMs: 30_000,
       markIntervalMs: 5_000,
       ...overrides,
     },
@@ -430,8 +438,27 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             runner.keeper.start();
           }
         };
-        this.syncing = this.syncing.then(run, run).catch((err: Error) => this.logger.warn(`bots not synced with config: ${err.message}`));
+        this.syncing = this.syncing.then(run, run).then(
+          () => {
+            this.syncFailures = 0;
+          },
+          (err: Error) => {
+            // A config.changed is heard once: a sync lost to a timeout would leave the bot unstarted until the next change.
+            const delayMs = Math.min(this.settings.configRetryMs * 2 ** this.syncFailures++, 30_000);
+            this.logger.warn(`bots not synced with config, retrying in ${delayMs} ms: ${err.message}`);
+            this.retrySync(delayMs);
+          },
+        );
         return this.syncing;
+      },
+
+      retrySync(delayMs: number) {
+        if (this.stopping || this.syncRetry) return;
+        this.syncRetry = setTimeout(() => {
+          this.syncRetry = null;
+          void this.sync();
+        }, delayMs);
+        this.syncRetry.unref();
       },
 
       async startBot(runner: Runner) {
@@ -651,6 +678,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
         warn: (m) => this.logger.warn(m),
       });
       this.syncing = Promise.resolve();
+      this.syncFailures = 0;
+      this.syncRetry = null;
+      this.resyncTimer = null;
       this.persistTimer = null;
       this.markTimer = null;
       this.stopping = false;
@@ -686,6 +716,9 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             await this.broker.waitForServices(["config", "cex"], this.settings.configRetryMs * 10);
             if (env.demoBot) await this.seedDemoBot();
             await this.sync();
+            if (this.stopping) return;
+            this.resyncTimer = setInterval(() => void this.sync(), this.settings.configResyncMs);
+            this.resyncTimer.unref();
             return;
           } catch (err) {
             this.logger.info(`waiting for config and cex: ${(err as Error).message}`);
@@ -697,6 +730,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
 
     async stopped() {
       this.stopping = true;
+      if (this.syncRetry) clearTimeout(this.syncRetry);
+      if (this.resyncTimer) clearInterval(this.resyncTimer);
       if (this.persistTimer) clearInterval(this.persistTimer);
       if (this.markTimer) clearInterval(this.markTimer);
       await this.syncing;
