@@ -40,6 +40,7 @@ import { MarketMakerStore, ledgerColumns, type BookedFill } from "../lib/market-
 import { FillAttribution } from "../lib/market-maker/fill-attribution";
 import { FillBook } from "../lib/market-maker/fill-book";
 import { FillSequence } from "../lib/market-maker/fill-sequence";
+import { restoredMakerFills, unhedgedAfter } from "../lib/market-maker/restored-fills";
 import { BotSnapshots } from "../lib/market-maker/snapshots";
 import { cexMarketRules, cexVenue, hedgerFor, liveFeeRates, type Call } from "../lib/market-maker/venues";
 import { botAlert } from "../lib/market-maker/alerts";
@@ -531,6 +532,13 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
             { ledger: ledger.snapshot(), pnl: row?.pnl_state ? JSON.parse(row.pnl_state) : undefined },
           );
           bot.markSeen(replayed.map((f) => f.tradeId));
+          const hedgedThrough = unhedgedAfter(spec, row);
+          const restored = restoredMakerFills(spec, hedgedThrough === null ? [] : await this.store.fillsAfter(spec.name, hedgedThrough));
+          if (restored.kind === "hedge") {
+            this.logger.warn(`bot ${spec.name}: ${restored.summary}`);
+            bot.hedgeRestored(restored.fills);
+          }
+          if (restored.kind === "report") void this.raise(botAlert({ kind: "raised", rule: "mm.hedge_failed", bot: spec.name, severity: "critical", message: restored.message, labels }));
           runner.fills.seq = seq;
           runner.bot = bot;
           await this.store.saveBot({

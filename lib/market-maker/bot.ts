@@ -236,6 +236,7 @@ export class Bot {
   private lastRisk: { blocked: string | null; rejected: string[] } = { blocked: null, rejected: [] };
   private requotes = 0;
   private hedges: Promise<void> = Promise.resolve();
+  private pendingHedges = 0;
   private readonly notes: QuoteNotes;
 
   constructor(
@@ -363,7 +364,7 @@ export class Bot {
       this.config.strategy.observeTrade({ ts: fill.ts, price: Number(fill.price), amount: Number(fill.amount), side: fill.side === "buy" ? "sell" : "buy" }, mid);
     }
     this.reportPnl();
-    if (this.hedger) this.hedges = this.hedges.then(() => this.hedge(fill));
+    this.queueHedge(fill);
     this.trigger();
     // Quote again the moment the filled-order delay ends, even without a tick.
     if (this.config.policy.filledOrderDelayMs > 0) this.clock.setTimeout(() => this.trigger(), this.config.policy.filledOrderDelayMs + 1);
@@ -377,6 +378,20 @@ export class Bot {
     this.ledger.apply(fill);
     this.reportPnl();
     return true;
+  }
+
+  /**
+   * Hedges maker fills that the restored ledger holds but no running bot saw (booked while the
+   * bot was down, or just before its node died). The hedger's idempotency key is the maker fill,
+   * so a hedge that was sent comes back as it was, never a second time.
+   */
+  hedgeRestored(fills: AccountingFill[]): void {
+    for (const fill of fills) this.queueHedge(fill);
+  }
+
+  /** Hedges sent or queued and not finished (filled, or failed and reported). */
+  get hedgesInFlight(): number {
+    return this.pendingHedges;
   }
 
   /** Fills already inside the restored ledger: a late duplicate of one must not count twice. */
@@ -818,6 +833,15 @@ export class Bot {
     const snap = this.ledger.snapshot();
     const unrealized = mid ? this.ledger.unrealized(mid.toString()) : "0";
     this.events.pnlUpdated?.({ realized: snap.realized, unrealized, total: new Decimal(snap.realized).plus(unrealized).toString(), position: snap.position, feesPaid: snap.feesPaid });
+  }
+
+  /** Hedges run one after the other, in fill order. */
+  private queueHedge(fill: AccountingFill): void {
+    if (!this.hedger) return;
+    this.pendingHedges++;
+    this.hedges = this.hedges.then(() => this.hedge(fill)).finally(() => {
+      this.pendingHedges--;
+    });
   }
 
   /** Hedges what the fill changed in our base holdings: its amount less a fee taken in base. */

@@ -16,6 +16,8 @@ import { ledgerColumns, type MarketMakerStore } from "./store";
 export interface SnapshotSource {
   status(): BotStatus;
   readonly pnl: { state(): PnlState };
+  /** Hedges sent and not finished yet: while there are any, hedged_seq stays where it was. */
+  readonly hedgesInFlight: number;
 }
 
 export interface BotSnapshotsDeps {
@@ -46,7 +48,8 @@ export class BotSnapshots {
   async save(bot: SnapshotSource, seq: number): Promise<void> {
     const s = bot.status();
     const pnlState = JSON.stringify(bot.pnl.state());
-    const fingerprint = JSON.stringify([seq, s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), pnlState]);
+    const hedged = bot.hedgesInFlight === 0;
+    const fingerprint = JSON.stringify([seq, hedged, s.state, s.haltReason, s.ledger.fills, s.ledger.position, money(s.unrealized), pnlState]);
     if (this.written.get(s.name) === fingerprint) return;
     this.written.set(s.name, fingerprint);
     const write = async () => {
@@ -59,6 +62,7 @@ export class BotSnapshots {
         halt_reason: s.haltReason,
         node_id: s.state === "running" ? this.deps.nodeId : null,
         ...ledgerColumns(s.ledger, s.unrealized, seq),
+        ...(hedged ? { hedged_seq: seq } : {}),
         pnl_state: pnlState,
       });
       const now = this.now();

@@ -42,6 +42,8 @@ export interface BotRow {
   fill_seq: number | null;
   other_fees: string | null;
   last_fill_at: number | string | null;
+  /** Maker fills with seq <= hedged_seq had their hedge finished by a running bot (absent: left as stored). */
+  hedged_seq?: number | null;
 }
 
 export interface FillRow {

@@ -163,7 +163,7 @@ describe("market-maker fill booking on PostgreSQL", () => {
   it("keeps the migration history under market-maker, where existing databases have it", async () => {
     const sequelize = new Sequelize(db.url, { logging: false });
     try {
-      expect(await appliedMigrations(sequelize, "market-maker")).toEqual(["001-mm-bots-fills-pnl-controls", "002-mm-fill-seq", "003-mm-fill-identity"]);
+      expect(await appliedMigrations(sequelize, "market-maker")).toEqual(["001-mm-bots-fills-pnl-controls", "002-mm-fill-seq", "003-mm-fill-identity", "004-mm-hedged-seq"]);
       expect(await appliedMigrations(sequelize, "mm")).toEqual([]);
     } finally {
       await sequelize.close();

@@ -139,8 +139,8 @@ describe("migration 002 on a PostgreSQL database that already holds fills", () =
       { name: "old", exchange: "paper", symbol: "BTC/USDT", strategy: "pure_market_making", state: "stopped", position: "0", avg_entry_price: "0", realized: "0", unrealized: "0", fees_paid: "0", volume: "0", fills: 0, updated_at: new Date() },
     ]);
 
-    expect(await migrateUp(sequelize, "market-maker", mmMigrations)).toEqual(["002-mm-fill-seq", "003-mm-fill-identity"]);
-    expect(await appliedMigrations(sequelize, "market-maker")).toEqual(["001-mm-bots-fills-pnl-controls", "002-mm-fill-seq", "003-mm-fill-identity"]);
+    expect(await migrateUp(sequelize, "market-maker", mmMigrations)).toEqual(["002-mm-fill-seq", "003-mm-fill-identity", "004-mm-hedged-seq"]);
+    expect(await appliedMigrations(sequelize, "market-maker")).toEqual(["001-mm-bots-fills-pnl-controls", "002-mm-fill-seq", "003-mm-fill-identity", "004-mm-hedged-seq"]);
     const store = storeOn(sequelize);
     expect((await store.fillsAfter("old", 0)).map((f) => [f.tradeId, f.seq])).toEqual([["a", 1], ["b", 2], ["c", 3]]);
     expect((await store.fillsAfter("other", 0)).map((f) => [f.tradeId, f.seq])).toEqual([["d", 1]]);

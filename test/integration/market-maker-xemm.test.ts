@@ -6,9 +6,9 @@
  */
 import Decimal from "decimal.js";
 import { ServiceBroker } from "moleculer";
-import { currentPaperVenue } from "../../lib/cex";
-import { botTag } from "../../lib/market-maker/client-order-id";
-import { hedgerFor } from "../../lib/market-maker/venues";
+import { currentPaperVenue, type WireFill } from "../../lib/cex";
+import { botTag, hedgeClientOrderId } from "../../lib/market-maker/client-order-id";
+import { hedgeTagOf, hedgerFor } from "../../lib/market-maker/venues";
 import { createBrokerOptions } from "../../moleculer.config";
 import createCexService from "../../services/cex.service";
 import createConfigService from "../../services/config.service";
@@ -25,7 +25,7 @@ const SYMBOL = "BTC/USDT";
 const BOT = "xemm-a";
 
 interface Order { clientOrderId: string; side: string; price: string; amount: string }
-interface Fill { role: string; side: string; amount: string; price: string; exchange: string }
+interface Fill { role: string; side: string; amount: string; price: string; exchange: string; tradeId: string }
 
 describe("cross-exchange market making: paper maker, fake Binance taker", () => {
   const fake = new FakeBinance();
@@ -137,6 +137,38 @@ describe("cross-exchange market making: paper maker, fake Binance taker", () => 
     expect(hedgeFailures[0]).toMatchObject({ side: "sell", amount: "0.0009999" });
     await until("alert", () => alerts.some((a) => a.rule === "mm.hedge_failed"));
     expect(alerts.find((a) => a.rule === "mm.hedge_failed")!.message).toMatch(/exposure 0\.0009999 BTC/);
+  });
+
+  it("hedges at start a maker fill booked while the bot was not running, and only once", async () => {
+    const state = async () => ((await broker.call("mm.status")) as { bots: Array<{ name: string; state: string; live?: unknown }> }).bots.find((b) => b.name === BOT);
+    const pauseAndWait = async () => {
+      await broker.call("mm.pause", { bot: BOT });
+      await until("bot stopped", async () => (await state())?.live === undefined);
+    };
+    const resumeAndWait = async () => {
+      await broker.call("mm.resumeBot", { bot: BOT });
+      await until("bot running", async () => (await state())?.live !== undefined, 20_000);
+    };
+    await until("bot running", async () => (await state())?.live !== undefined);
+    await pauseAndWait();
+    // A maker fill nobody quoting saw: as the cex reports a fill of an order that raced the pause's cancel.
+    const fill: WireFill = {
+      exchange: "paper", tradeId: "while-paused-1", orderId: "p-1", clientOrderId: `${botTag(BOT)}-while-paused-0001`, symbol: SYMBOL, side: "buy",
+      price: takerBid.minus(1).toString(), amount: "0.002", cost: takerBid.minus(1).times("0.002").toString(), takerOrMaker: "maker", fee: { cost: "0.0000002", currency: "BTC" }, timestamp: Date.now(),
+    };
+    await broker.emit("order.filled", fill);
+    await until("booked", async () => (await fills()).some((f) => f.tradeId === fill.tradeId));
+    const before = fake.orders(DEFAULT_ACCOUNT.apiKey).length;
+    await resumeAndWait();
+    const hedgeId = hedgeClientOrderId(hedgeTagOf(BOT), "paper:while-paused-1");
+    await until("the hedge", () => fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before).some((o) => o.clientOrderId === hedgeId), 20_000);
+    // 0.002 bought, less the 0.0000002 fee in BTC, floored to the taker's lot of 0.00001.
+    expect(fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before)).toEqual([expect.objectContaining({ side: "SELL", type: "MARKET", origQty: "0.00199000", clientOrderId: hedgeId })]);
+    // Stopped and started again, the fill is inside the saved ledger: no second hedge.
+    await pauseAndWait();
+    await resumeAndWait();
+    await sleep(500);
+    expect(fake.orders(DEFAULT_ACCOUNT.apiKey).slice(before).filter((o) => o.clientOrderId === hedgeId)).toHaveLength(1);
   });
 
   it("hedges one maker fill once however often it is delivered: the hedge's client order id comes from the fill", async () => {

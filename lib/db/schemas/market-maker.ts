@@ -43,6 +43,12 @@ export const mmBotColumns = {
   /** LedgerSnapshot.otherFees as JSON (fees in currencies other than base and quote). */
   other_fees: { type: DataTypes.TEXT, allowNull: true },
   last_fill_at: { type: DataTypes.BIGINT, allowNull: true },
+  /**
+   * Every maker fill with seq <= hedged_seq was seen by a running bot and its hedge (a
+   * cross-exchange bot's) had finished when this was written. A maker fill after it was booked
+   * while no bot ran (folded in by settle) or just before its node died: hedged at start.
+   */
+  hedged_seq: { type: DataTypes.INTEGER, allowNull: true },
 };
 
 export const mmFillColumns = {
@@ -90,7 +96,7 @@ export const mmMigrations: Migration[] = [
     name: "001-mm-bots-fills-pnl-controls",
     async up(qi) {
       // The columns as they were in 001 (002 adds the rest).
-      const { fill_seq: _a, other_fees: _b, last_fill_at: _c, ...bots } = mmBotColumns;
+      const { fill_seq: _a, other_fees: _b, last_fill_at: _c, hedged_seq: _e, ...bots } = mmBotColumns;
       const { seq: _d, ...fills } = mmFillColumns;
       await qi.createTable(MM_BOTS_TABLE, bots);
       await qi.createTable(MM_FILLS_TABLE, fills);
@@ -132,4 +138,14 @@ export const mmMigrations: Migration[] = [
     },
   },
   fillIdentityMigration("003-mm-fill-identity", MM_FILLS_TABLE, "mm_fills"),
+  {
+    // Null on existing bots: their fills after fill_seq are the ones no running bot saw.
+    name: "004-mm-hedged-seq",
+    async up(qi) {
+      await qi.addColumn(MM_BOTS_TABLE, "hedged_seq", { type: DataTypes.INTEGER, allowNull: true });
+    },
+    async down(qi) {
+      await qi.removeColumn(MM_BOTS_TABLE, "hedged_seq");
+    },
+  },
 ];

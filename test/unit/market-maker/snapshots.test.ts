@@ -15,6 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class FakeBot implements SnapshotSource {
   readonly ledger = new PositionLedger("BTC", "USDT");
   unrealized = "0";
+  hedgesInFlight = 0;
   state: BotStatus["state"] = "running";
   private n = 0;
   readonly pnl = { state: (): PnlState => ({ day: "2026-11-25", dayStartEquity: "0", peakEquity: "0" }) };
@@ -85,6 +86,22 @@ describe("BotSnapshots", () => {
     bot.state = "halted";
     await snaps.save(bot, 2);
     expect(await store.getBot("a")).toMatchObject({ state: "halted", node_id: null });
+  });
+
+  it("moves hedged_seq with fill_seq only while no hedge is in flight", async () => {
+    const snaps = snapshots();
+    const bot = new FakeBot();
+    bot.fill();
+    await snaps.save(bot, 1);
+    expect(await store.getBot("a")).toMatchObject({ fill_seq: 1, hedged_seq: 1 });
+    bot.fill();
+    bot.hedgesInFlight = 1;
+    await snaps.save(bot, 2);
+    expect(await store.getBot("a")).toMatchObject({ fill_seq: 2, hedged_seq: 1 });
+    // The hedge finished: the next save writes it, though nothing else changed.
+    bot.hedgesInFlight = 0;
+    await snaps.save(bot, 2);
+    expect(await store.getBot("a")).toMatchObject({ fill_seq: 2, hedged_seq: 2 });
   });
 
   it("runs one bot's saves in call order, whatever each write takes", async () => {
