@@ -152,7 +152,13 @@ export function evaluateIntervalFor(probeIntervalMs: number): number {
 }
 
 export default function createAlertingService(env: RuntimeEnv, overrides: Partial<AlertingSettings> = {}): ServiceSchema {
-  const settings: AlertingSettings = { ...DEFAULT_ALERTING_SETTINGS, evaluateIntervalMs: evaluateIntervalFor(env.probeIntervalMs), ...overrides };
+  const settings: AlertingSettings = {
+    ...DEFAULT_ALERTING_SETTINGS,
+    evaluateIntervalMs: evaluateIntervalFor(env.probeIntervalMs),
+    historyLimit: env.alertHistory.limit,
+    historyRetentionDays: env.alertHistory.retentionDays,
+    ...overrides,
+  };
   for (const key of ["historyLimit", "historyRetentionDays", "historyPruneIntervalMs", "historyBacklogLimit"] as const) {
     if (!Number.isInteger(settings[key]) || settings[key] < 1) throw new RangeError(`alerting setting ${key} must be a positive integer`);
   }

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Context, ServiceSchema } from "moleculer";
 import type { Model, ModelStatic } from "sequelize";
-import { BacktestJobs, BacktestQueueFull, DEFAULT_KEEP, DEFAULT_MAX_ACTIVE, type BacktestJobRequest } from "../lib/backtest/jobs";
+import { BacktestJobs, BacktestQueueFull, type BacktestJobRequest } from "../lib/backtest/jobs";
 import { BacktestRunStore, jobJson, liveOf, withLive, type LiveProgress } from "../lib/backtest/run-store";
 import { BacktestError, STRATEGY_NAMES } from "../lib/backtest";
 import { BACKTEST_RUNS_TABLE, backtestMigrations, backtestRunColumns } from "../lib/db/schemas/backtest";
@@ -66,7 +66,7 @@ export default function createBacktestService(env: RuntimeEnv, overrides: Partia
   const schema: ServiceSchema<BacktestSettings, Methods, Vars> = {
     name: "backtest",
     mixins: [createDbMixin({ service: "backtest", table: BACKTEST_RUNS_TABLE, define: backtestRunColumns, migrations: backtestMigrations, database: env.database })],
-    settings: { keep: DEFAULT_KEEP, maxActive: DEFAULT_MAX_ACTIVE, ...overrides },
+    settings: { keep: env.backtest.keepRuns, maxActive: env.backtest.maxActive, ...overrides },
 
     actions: {
       datasets: {

@@ -60,6 +60,10 @@ export interface RuntimeEnv {
   notification: NotificationEnv;
   /** Days db-maintenance keeps ticks, final orders, resolved alerts (RETENTION_DAYS, default 30); fills and PnL are kept. */
   retentionDays: number;
+  /** The alert history table (alerting): at most ALERT_HISTORY_LIMIT transitions (default 10 000), none older than ALERT_HISTORY_DAYS (default 90). */
+  alertHistory: { limit: number; retentionDays: number };
+  /** Backtest runs: BACKTEST_KEEP_RUNS finished runs kept (default 200); BACKTEST_MAX_ACTIVE jobs queued or running per node (default 20). */
+  backtest: { keepRuns: number; maxActive: number };
   /** Cron schedule of db-maintenance's retention + VACUUM/ANALYZE + stats run (MAINTENANCE_CRON, default "0 3 * * *", UTC); null: "off". */
   maintenanceCron: string | null;
   /** DEMO_BOT: seed an Avellaneda-Stoikov bot on the paper BTC/USDT market when no strategy exists yet (default on in embedded mode). */
@@ -366,6 +370,8 @@ export function readEnv(env: Env = process.env): RuntimeEnv {
     notification: notification(env),
     retentionDays: positiveInt(env, "RETENTION_DAYS", 30),
     maintenanceCron: maintenanceCron(env),
+    alertHistory: { limit: positiveInt(env, "ALERT_HISTORY_LIMIT", 10_000), retentionDays: positiveInt(env, "ALERT_HISTORY_DAYS", 90) },
+    backtest: { keepRuns: positiveInt(env, "BACKTEST_KEEP_RUNS", 200), maxActive: positiveInt(env, "BACKTEST_MAX_ACTIVE", 20) },
     demoBot: onOff(env, "DEMO_BOT", transporter(env) === null),
     probeIntervalMs: positiveInt(env, "PROBE_INTERVAL_MS", 10_000),
     exchangeOverrides: exchangeOverrides(env),
