@@ -395,8 +395,10 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           ];
           this.killed = await this.store.getControl(KILL_KEY);
           const results = buildBotSpecs(strategies, markets, risks);
+          const known = new Set(this.specErrors.map((e) => e.error));
           this.specErrors = results.filter((r): r is { ok: false; name: string; error: string } => !r.ok).map(({ name, error }) => ({ name, error }));
-          for (const e of this.specErrors) this.logger.warn(e.error);
+          // Once per error, not on every periodic sync.
+          for (const e of this.specErrors) if (!known.has(e.error)) this.logger.warn(e.error);
           const specs = new Map(results.filter((r): r is { ok: true; spec: BotSpec } => r.ok).map((r) => [r.spec.name, r.spec]));
           // Bots removed from config keep their tags: their last orders' fills are still theirs.
           this.attribution.reset([...(await this.store.listBots()).map((r) => r.name), ...specs.keys()]);
