@@ -26,11 +26,9 @@ interface Marker {
   up: boolean;
 }
 
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
-  return Number(v.toPrecision(6)).toString();
-}
+/** Axis labels in plain decimals at 6 significant digits (a micro-priced coin's 0.0000000101, never 1.01e-8). */
+const axisNumber = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 6, useGrouping: false });
+const fmt = (v: number): string => axisNumber.format(v);
 
 /** One line chart; markers are drawn as small triangles (buy up, sell down). */
 export function svgChart(title: string, lines: Line[], markers: Marker[] = []): string {
