@@ -5,7 +5,7 @@
  * Account and region are explicit so synthesis needs no lookups.
  */
 import { App } from "aws-cdk-lib";
-import { MmeshStack } from "./mmesh-stack";
+import { MmeshStack, parseDrawdownAlarmQuote } from "./mmesh-stack";
 
 // The cdk CLI passes CDK_OUTDIR; run directly (npm run synth:aws, from the repository root) it is deploy/aws/cdk.out.
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? "deploy/aws/cdk.out" });
@@ -19,5 +19,6 @@ new MmeshStack(app, "Mmesh", {
   telegramBotTokenSecretName: process.env.MMESH_TELEGRAM_SECRET,
   smtpUrlSecretName: process.env.MMESH_SMTP_SECRET,
   alarmEmail: process.env.MMESH_ALARM_EMAIL,
+  drawdownAlarmQuote: parseDrawdownAlarmQuote(process.env.MMESH_DRAWDOWN_ALARM_QUOTE),
 });
 app.synth();

@@ -60,7 +60,23 @@ export interface MmeshStackProps extends StackProps {
   readonly gatewayMaxCount?: number;
   /** Business alarms: drawdown ratio (default 0.1) and feed age in seconds (default 60) that alarm. */
   readonly drawdownAlarmRatio?: number;
+  /**
+   * Drawdown alarms in the quote currency, for every bot (with a capital or not): a threshold per
+   * quote currency, e.g. { USDT: 500, BTC: 0.01 } (app.ts reads MMESH_DRAWDOWN_ALARM_QUOTE=USDT=500,BTC=0.01).
+   */
+  readonly drawdownAlarmQuote?: Record<string, number>;
   readonly feedAgeAlarmSeconds?: number;
+}
+
+/** "USDT=500,BTC=0.01" → { USDT: 500, BTC: 0.01 } (MMESH_DRAWDOWN_ALARM_QUOTE); unset or empty: none. */
+export function parseDrawdownAlarmQuote(text: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9]{1,16})=(\d+(?:\.\d+)?)$/.exec(item);
+    if (!m || !(Number(m[2]) > 0)) throw new Error(`MMESH_DRAWDOWN_ALARM_QUOTE: expected CURRENCY=amount above 0 (e.g. USDT=500,BTC=0.01), got "${item}"`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
 }
 
 export class MmeshStack extends Stack {
@@ -412,6 +428,10 @@ export class MmeshStack extends Stack {
       new cloudwatch.Metric({ namespace: EMF_NAMESPACE, metricName, statistic, dimensionsMap, period: Duration.minutes(1) });
     alarm("KillSwitchEngaged", business("KillSwitchEngaged", "Maximum"), 1, "mmesh kill switch engaged: every bot stopped", 1);
     alarm("Drawdown", business("MaxDrawdownRatio", "Maximum"), props.drawdownAlarmRatio ?? 0.1, "a bot's drawdown from its equity peak is high", 1);
+    for (const [quote, threshold] of Object.entries(props.drawdownAlarmQuote ?? {})) {
+      if (!/^[A-Za-z0-9]{1,16}$/.test(quote) || !(threshold > 0)) throw new Error(`drawdownAlarmQuote: expected a currency code and a threshold above 0, got ${quote}=${threshold}`);
+      alarm(`DrawdownQuote${quote}`, business("MaxDrawdownQuote", "Maximum", { Quote: quote }), threshold, `a bot quoting in ${quote} is ${threshold} ${quote} or more below its PnL peak`, 1);
+    }
     alarm("FeedAge", business("MaxFeedAgeSeconds", "Maximum"), props.feedAgeAlarmSeconds ?? 60, "a market's price feed is stale", 3);
     alarm("UserStreamDown", business("UserStreamsDown", "Maximum"), 1, "a venue's user-data stream is down (fills arrive only by the REST catch-up)", 2);
     alarm("RedisCpu", new cloudwatch.Metric({ namespace: "AWS/ElastiCache", metricName: "EngineCPUUtilization", dimensionsMap: { ReplicationGroupId: redis.ref }, period: Duration.minutes(5) }), 80, "Redis engine CPU above 80%");

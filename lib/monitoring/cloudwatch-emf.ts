@@ -4,7 +4,9 @@
  * which turns each line into metrics of namespace "mmesh" without an agent or API calls.
  * deploy/aws alarms on them:
  *   KillSwitchEngaged   1 while the global kill switch is engaged (alert rule mm.kill_switch)
- *   MaxDrawdownRatio    worst mmesh.drawdown.ratio of any bot
+ *   MaxDrawdownRatio    worst mmesh.drawdown.ratio of any bot (bots with a capital)
+ *   MaxDrawdownQuote    per Quote dimension (USDT, BTC...): worst mmesh.drawdown.quote of the bots
+ *                       quoting in that currency (every bot; one threshold per currency fits)
  *   MaxFeedAgeSeconds   oldest mmesh.feed.age.seconds of any market
  *   UserStreamsDown     live venues whose user-data stream is down (mmesh.server.up{server="userstream:<exchange>"} 0)
  *   AlertsFiring        per Rule dimension: alerts firing now (a user-stream rule, a server-down rule...)
@@ -66,12 +68,23 @@ export class EmfReporter {
       MaxFeedAgeSeconds: max(METRIC.FEED_AGE),
       UserStreamsDown: this.readGauge(METRIC.SERVER_UP).filter((v) => USER_STREAM_PROBE.test(String(v.labels.server ?? "")) && v.value < 1).length,
     };
+    const drawdownByQuote = new Map<string, number>();
+    for (const v of this.readGauge(METRIC.DRAWDOWN_QUOTE)) {
+      const quote = String(v.labels.symbol ?? "").split("/")[1];
+      if (!quote || !Number.isFinite(v.value)) continue;
+      drawdownByQuote.set(quote, Math.max(drawdownByQuote.get(quote) ?? 0, v.value));
+    }
+    const perQuote = [...drawdownByQuote].map(([quote, value]) => ({
+      _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [["Quote"]], Metrics: [{ Name: "MaxDrawdownQuote", Unit: "None" }] }] },
+      Quote: quote,
+      MaxDrawdownQuote: value,
+    }));
     const perRule = [...rules].map(([rule, count]) => ({
       _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [["Rule"]], Metrics: [{ Name: "AlertsFiring", Unit: "Count" }] }] },
       Rule: rule,
       AlertsFiring: count,
     }));
-    return [summary, ...perRule];
+    return [summary, ...perQuote, ...perRule];
   }
 
   /** The records as log lines (one JSON document per line). */

@@ -19,7 +19,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { EnvError, KNOWN_SERVICES, readEnv } from "../../../lib/runtime/env";
 import { requireClusterSettings } from "../../../lib/runtime/cluster-settings";
-import { KEYSTORE_PREFIX, MmeshStack, NODE_GROUPS } from "../../../deploy/aws/mmesh-stack";
+import { KEYSTORE_PREFIX, MmeshStack, NODE_GROUPS, parseDrawdownAlarmQuote } from "../../../deploy/aws/mmesh-stack";
 import { BUSINESS_METRICS, DB_METRICS } from "../../../lib/monitoring/business-metrics";
 import { exposedName } from "../../../lib/alerting/selector";
 
@@ -597,6 +597,7 @@ describe("AWS CDK app", () => {
       telegramBotTokenSecretName: "mmesh-runtime/telegram-bot-token",
       smtpUrlSecretName: "mmesh-runtime/smtp-url",
       alarmEmail: "ops@example.com",
+      drawdownAlarmQuote: parseDrawdownAlarmQuote("USDT=500, BTC=0.01"),
     });
     template = Template.fromStack(stack);
     missingContext = app.synth().manifest.missing;
@@ -708,6 +709,16 @@ describe("AWS CDK app", () => {
       ["MaxDrawdownRatio", []],
       ["MaxFeedAgeSeconds", []],
       ["UserStreamsDown", []],
+      ["MaxDrawdownQuote", [{ Name: "Quote", Value: "USDT" }]],
+      ["MaxDrawdownQuote", [{ Name: "Quote", Value: "BTC" }]],
     ]));
+    const usdt = alarms.find((a) => a.Properties.MetricName === "MaxDrawdownQuote" && (a.Properties.Dimensions as Obj[])[0].Value === "USDT")!;
+    expect(usdt.Properties).toMatchObject({ Threshold: 500, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+  });
+
+  it("reads per-currency drawdown thresholds from MMESH_DRAWDOWN_ALARM_QUOTE, naming a bad one", () => {
+    expect(parseDrawdownAlarmQuote(undefined)).toEqual({});
+    expect(parseDrawdownAlarmQuote("USDT=500,BTC=0.01")).toEqual({ USDT: 500, BTC: 0.01 });
+    for (const bad of ["USDT", "USDT=-1", "USDT=0", "US DT=5", "USDT=1e3"]) expect(() => parseDrawdownAlarmQuote(bad)).toThrow(/MMESH_DRAWDOWN_ALARM_QUOTE.*CURRENCY=amount/);
   });
 });

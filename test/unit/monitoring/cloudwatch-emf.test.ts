@@ -41,6 +41,23 @@ describe("EmfReporter", () => {
     expect(lines.map((l) => JSON.parse(l)._aws.Timestamp)).toEqual(lines.map(() => 3));
   });
 
+  it("writes the worst drawdown in each quote currency, for bots with a capital or not", () => {
+    const quoteGauges: Record<string, Array<{ value: number; labels: Record<string, unknown> }>> = {
+      [METRIC.DRAWDOWN_QUOTE]: [
+        { value: 120.5, labels: { bot: "a", exchange: "binance", symbol: "BTC/USDT" } },
+        { value: 340, labels: { bot: "b", exchange: "paper", symbol: "ETH/USDT" } },
+        { value: 0.004, labels: { bot: "c", exchange: "binance", symbol: "ETH/BTC" } },
+        { value: Number.NaN, labels: { bot: "d", exchange: "binance", symbol: "SOL/BTC" } },
+      ],
+    };
+    const records = new EmfReporter((name) => quoteGauges[name] ?? []).records(5);
+    const perQuote = records.filter((r) => "Quote" in r);
+    expect(perQuote).toEqual([
+      { _aws: { Timestamp: 5, CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [["Quote"]], Metrics: [{ Name: "MaxDrawdownQuote", Unit: "None" }] }] }, Quote: "USDT", MaxDrawdownQuote: 340 },
+      { _aws: { Timestamp: 5, CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [["Quote"]], Metrics: [{ Name: "MaxDrawdownQuote", Unit: "None" }] }] }, Quote: "BTC", MaxDrawdownQuote: 0.004 },
+    ]);
+  });
+
   it("reads 0 when no bot or market reports yet", () => {
     expect(new EmfReporter(() => []).records(0)[0]).toMatchObject({ MaxDrawdownRatio: 0, MaxFeedAgeSeconds: 0, KillSwitchEngaged: 0, UserStreamsDown: 0 });
   });
