@@ -535,12 +535,12 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
           );
           bot.markSeen(replayed.map((f) => f.tradeId));
           const hedgedThrough = unhedgedAfter(spec, row);
-          const restored = restoredMakerFills(spec, hedgedThrough === null ? [] : await this.store.fillsAfter(spec.name, hedgedThrough));
-          if (restored.kind === "hedge") {
-            this.logger.warn(`bot ${spec.name}: ${restored.summary}`);
-            bot.hedgeRestored(restored.fills);
+          const restored = restoredMakerFills(spec, hedgedThrough === null ? [] : await this.store.fillsAfter(spec.name, hedgedThrough), Date.now(), env.retentionDays);
+          if (restored.hedge.length > 0) {
+            this.logger.warn(`bot ${spec.name}: hedging ${restored.hedge.length} maker fill(s) no running bot hedged (${restored.hedge.map((f) => f.tradeId).join(", ")})`);
+            bot.hedgeRestored(restored.hedge);
           }
-          if (restored.kind === "report") void this.raise(botAlert({ kind: "raised", rule: "mm.hedge_failed", bot: spec.name, severity: "critical", message: restored.message, labels }));
+          if (restored.report) void this.raise(botAlert({ kind: "raised", rule: "mm.hedge_failed", bot: spec.name, severity: "critical", message: restored.report, labels }));
           runner.fills.seq = seq;
           runner.bot = bot;
           await this.store.saveBot({

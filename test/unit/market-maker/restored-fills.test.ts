@@ -10,7 +10,7 @@ const spec = (strategy: BotSpec["strategy"], reference: MarketRef | null): BotSp
   ({ name: "x", version: 1, enabled: true, strategy, params: {}, minRequoteIntervalMs: 0, deadManTimeoutMs: 0, market, reference, risk: {} }) as BotSpec;
 const row = (strategy: string, fill_seq: number | null, hedged_seq?: number | null) => ({ name: "x", strategy, fill_seq, hedged_seq }) as BotRow;
 const fill = (seq: number, role: "maker" | "hedge", side: "buy" | "sell", amount: string): BookedFill => ({
-  bot: "x", exchange: role === "maker" ? "paper" : "binance", symbol: "BTC/USDT", tradeId: `t${seq}`, clientOrderId: null, side, price: "100", amount, feeCost: null, feeCurrency: null, ts: seq, role, seq,
+  bot: "x", exchange: role === "maker" ? "paper" : "binance", symbol: "BTC/USDT", tradeId: `t${seq}`, clientOrderId: null, side, price: "100", amount, feeCost: null, feeCurrency: null, ts: 100 * 86_400_000 - seq, role, seq,
 });
 
 describe("maker fills no running bot hedged", () => {
@@ -27,19 +27,30 @@ describe("maker fills no running bot hedged", () => {
     expect(unhedgedAfter(spec("cross_exchange", cexTaker), row("cross_exchange", null, null))).toBeNull();
   });
 
+  const NOW = 100 * 86_400_000;
+  const daysAgo = (d: number) => NOW - d * 86_400_000;
+
   it("are hedged on a CEX taker: the maker fills only", () => {
-    const r = restoredMakerFills(spec("cross_exchange", cexTaker), [fill(8, "maker", "buy", "0.002"), fill(9, "hedge", "sell", "0.002"), fill(10, "maker", "sell", "0.001")]);
-    expect(r.kind).toBe("hedge");
-    expect(r.kind === "hedge" && r.fills.map((f) => f.tradeId)).toEqual(["t8", "t10"]);
+    const r = restoredMakerFills(spec("cross_exchange", cexTaker), [fill(8, "maker", "buy", "0.002"), fill(9, "hedge", "sell", "0.002"), fill(10, "maker", "sell", "0.001")], NOW, 30);
+    expect(r.hedge.map((f) => f.tradeId)).toEqual(["t8", "t10"]);
+    expect(r.report).toBeNull();
+  });
+
+  it("are only reported on a CEX taker once older than the cex keeps orders, less a day: their hedge could be sent twice", () => {
+    const old = { ...fill(8, "maker", "buy", "0.003"), ts: daysAgo(29.5) };
+    const young = { ...fill(9, "maker", "buy", "0.001"), ts: daysAgo(28.5) };
+    const r = restoredMakerFills(spec("cross_exchange", cexTaker), [old, young], NOW, 30);
+    expect(r.hedge.map((f) => f.tradeId)).toEqual(["t9"]);
+    expect(r.report).toMatch(/1 maker fill\(s\) .*not hedged on binance \(older than the 29 days .*\): t8\. Open exposure up to 0\.003 BTC/);
   });
 
   it("are reported on a DEX taker with the exposure they leave, never swapped", () => {
-    const r = restoredMakerFills(spec("cross_exchange", dexTaker), [fill(8, "maker", "buy", "0.003"), fill(9, "maker", "sell", "0.001")]);
-    expect(r).toEqual({ kind: "report", message: expect.stringContaining("t8, t9") });
-    expect(r.kind === "report" && r.message).toMatch(/not hedged on uniswap .*Open exposure up to 0\.002 BTC/);
+    const r = restoredMakerFills(spec("cross_exchange", dexTaker), [fill(8, "maker", "buy", "0.003"), fill(9, "maker", "sell", "0.001")].map((f) => ({ ...f, ts: NOW })), NOW, 30);
+    expect(r.hedge).toEqual([]);
+    expect(r.report).toMatch(/not hedged on uniswap \(a DEX swap is not repeated blindly\): t8, t9\. Open exposure up to 0\.002 BTC/);
   });
 
   it("are nothing to do without maker fills", () => {
-    expect(restoredMakerFills(spec("cross_exchange", cexTaker), [fill(9, "hedge", "sell", "0.002")])).toEqual({ kind: "none" });
+    expect(restoredMakerFills(spec("cross_exchange", cexTaker), [fill(9, "hedge", "sell", "0.002")], NOW, 30)).toEqual({ hedge: [], report: null });
   });
 });
