@@ -5,7 +5,8 @@
  * exchange's 5xx, network failures, 429/418 — see `isVenueError`) are kept out of
  * Moleculer's breaker (moleculer.config.ts) and counted here, per exchange: after
  * `minFailures` such failures making at least `threshold` of the exchange's requests in
- * `windowMs`, requests to that exchange alone are refused for `openMs`
+ * `windowMs`, or after `consecutiveFailures` in a row (an outage right after a busy calm, whose
+ * successes would keep the share low for a whole window), requests to that exchange alone are refused for `openMs`
  * (ExchangeCircuitOpenError → 503 EXCHANGE_CIRCUIT_OPEN naming it, with retryAfterMs); then
  * one trial request is let through, and its outcome closes or reopens the breaker.
  * Rate limits (429/418) are refused by the rate limiter's cooldown instead (rate-limit.ts).
@@ -42,11 +43,13 @@ export interface VenueBreakerOptions {
   /** Share of the window's requests that failed, 0..1. */
   threshold: number;
   windowMs: number;
+  /** Failures in a row, with no success between, that open it whatever the window's share. */
+  consecutiveFailures: number;
   /** How long an open breaker refuses before a trial request. */
   openMs: number;
 }
 
-export const DEFAULT_VENUE_BREAKER: VenueBreakerOptions = { minFailures: 5, threshold: 0.5, windowMs: 30_000, openMs: 10_000 };
+export const DEFAULT_VENUE_BREAKER: VenueBreakerOptions = { minFailures: 5, threshold: 0.5, windowMs: 30_000, consecutiveFailures: 10, openMs: 10_000 };
 
 type State = { kind: "closed" } | { kind: "open"; until: number } | { kind: "trial" };
 
@@ -58,6 +61,7 @@ interface Outcome {
 export class VenueBreaker {
   private state: State = { kind: "closed" };
   private outcomes: Outcome[] = [];
+  private streak = 0;
 
   constructor(readonly exchange: string, private readonly options: VenueBreakerOptions = DEFAULT_VENUE_BREAKER, private readonly now: () => number = Date.now) {}
 
@@ -76,8 +80,10 @@ export class VenueBreaker {
     if (this.state.kind === "trial") {
       this.state = { kind: "closed" };
       this.outcomes = [];
+      this.streak = 0;
       return;
     }
+    this.streak = 0;
     this.record(false);
   }
 
@@ -87,8 +93,9 @@ export class VenueBreaker {
       return;
     }
     this.record(true);
+    this.streak += 1;
     const failures = this.outcomes.filter((o) => o.failed).length;
-    if (failures >= this.options.minFailures && failures / this.outcomes.length >= this.options.threshold) this.open();
+    if (this.streak >= this.options.consecutiveFailures || (failures >= this.options.minFailures && failures / this.outcomes.length >= this.options.threshold)) this.open();
   }
 
   /** A request that ended neither way for the exchange (e.g. refused as a bad order): frees a trial slot. */
@@ -103,6 +110,7 @@ export class VenueBreaker {
   private open(): void {
     this.state = { kind: "open", until: this.now() + this.options.openMs };
     this.outcomes = [];
+    this.streak = 0;
   }
 
   private record(failed: boolean): void {

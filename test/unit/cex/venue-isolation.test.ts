@@ -67,6 +67,19 @@ describe("VenueBreaker", () => {
     expect(b.isOpen).toBe(true);
   });
 
+  it("opens on failures in a row after a busy calm, whose successes keep the window's share low", () => {
+    const now = 0;
+    const b = new VenueBreaker("binance", { ...options, consecutiveFailures: 6 }, () => now);
+    for (let i = 0; i < 100; i++) b.success();
+    for (let i = 0; i < 5; i++) b.failure();
+    expect(b.isOpen).toBe(false);
+    b.success(); // a success breaks the run
+    for (let i = 0; i < 5; i++) b.failure();
+    expect(b.isOpen).toBe(false);
+    b.failure();
+    expect(b.isOpen).toBe(true);
+  });
+
   it("counts 5xx / network failures, not rate limits, clock skew or refused orders", () => {
     expect(isExchangeFailure(new ccxt.ExchangeNotAvailable("503"))).toBe(true);
     expect(isExchangeFailure(new ccxt.RequestTimeout("t"))).toBe(true);
