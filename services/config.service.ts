@@ -51,9 +51,12 @@ type Params = { kind: ConfigKind; name: string; expectedVersion?: number };
 
 interface ConfigVars {
   adapter: { model: ModelStatic<Model> };
+  /** Writes committed by this node so far (see readFresh). */
+  writes: number;
 }
 
 interface ConfigMethods {
+  readFresh<T>(read: () => Promise<T>): Promise<T>;
   latest(kind: ConfigKind, name: string): Promise<DocumentRow | null>;
   append(ctx: Context<unknown, Meta>, row: Omit<DocumentRow, "version" | "created_at" | "author">, expectedVersion?: number): Promise<ConfigDocument>;
   requireWriter(ctx: Context<unknown, Meta>, kind: ConfigKind): void;
@@ -91,6 +94,10 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
     name: "config",
     mixins: [createDbMixin({ service: "config", table: CONFIG_TABLE, define: configColumns, migrations: configMigrations, database: env.database })],
 
+    created() {
+      this.writes = 0;
+    },
+
     actions: {
       kinds: {
         rest: "GET /",
@@ -110,7 +117,7 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         params: { kind: KIND },
         cache: { keys: ["kind"] },
         async handler(ctx: Context<{ kind: ConfigKind }>) {
-          const rows = (await this.adapter.model.findAll({ where: { kind: ctx.params.kind }, order: [["name", "ASC"], ["version", "DESC"]], raw: true })) as unknown as DocumentRow[];
+          const rows = await this.readFresh(async () => (await this.adapter.model.findAll({ where: { kind: ctx.params.kind }, order: [["name", "ASC"], ["version", "DESC"]], raw: true })) as unknown as DocumentRow[]);
           const active = new Map<string, DocumentRow>();
           for (const row of rows) if (!active.has(row.name)) active.set(row.name, row);
           return [...active.values()].filter((row) => row.body !== null).map(toDocument);
@@ -124,9 +131,9 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         cache: { keys: ["kind", "name", "version"] },
         async handler(ctx: Context<Params & { version?: number }>) {
           const { kind, name, version } = ctx.params;
-          const row = version
-            ? ((await this.adapter.model.findOne({ where: { kind, name, version }, raw: true })) as DocumentRow | null)
-            : await this.latest(kind, name);
+          const row = await this.readFresh(async () =>
+            version ? ((await this.adapter.model.findOne({ where: { kind, name, version }, raw: true })) as DocumentRow | null) : await this.latest(kind, name),
+          );
           if (!row || (!version && row.body === null)) throw notFound(`Config document ${kind}/${name}${version ? ` version ${version}` : ""}`);
           return toDocument(row);
         },
@@ -233,6 +240,19 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         }
       },
 
+      /**
+       * A read whose answer the cacher stores: read again while a write committed during it. That
+       * write cleared the cache before this answer was stored, so a read from before the write
+       * would stay cached (a bot reloading on config.changed would read the list without it).
+       */
+      async readFresh<T>(read: () => Promise<T>): Promise<T> {
+        for (let attempt = 1; ; attempt++) {
+          const before = this.writes;
+          const value = await read();
+          if (this.writes === before || attempt === 5) return value;
+        }
+      },
+
       async append(ctx, row, expectedVersion) {
         const author = ctx.meta.user?.username ?? null;
         const previous = await this.latest(row.kind, row.name);
@@ -246,6 +266,7 @@ export default function createConfigService(env: RuntimeEnv): ServiceSchema {
         const version = current + 1;
         try {
           const created = await this.adapter.model.create({ ...row, version, author: ctx.meta.user?.username ?? null, created_at: new Date() });
+          this.writes += 1;
           const document = toDocument(created.get({ plain: true }) as DocumentRow);
           // Clear the cache before anyone hears of the change: with a shared cacher (Redis) a node
           // reloading on config.changed must not read the list cached before this write.

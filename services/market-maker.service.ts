@@ -388,7 +388,8 @@ export default function createMarketMakerService(env: RuntimeEnv, overrides: Par
       /** Reads the config documents and makes the set of runners match them. */
       async sync() {
         const run = async () => {
-          const [strategies, markets, risks] = (await Promise.all(["strategies", "markets", "risk"].map((kind) => this.broker.call("config.list", { kind })))) as [
+          // Past the cache: a sync decides which bots trade, and is rare (config changes, every configResyncMs).
+          const [strategies, markets, risks] = (await Promise.all(["strategies", "markets", "risk"].map((kind) => this.broker.call("config.list", { kind }, { meta: { $cache: false } })))) as [
             ConfigDocument<StrategyDoc>[],
             ConfigDocument<MarketDoc>[],
             ConfigDocument[],
